@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path, reverse
+
+
+def _admin_login(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    # One sign-in page for everyone, so staff go through the same throttling and two-step check.
+    return redirect_to_login(request.get_full_path(), reverse("accounts:sign_in"))
+
+
+admin.site.login = _admin_login  # type: ignore[method-assign]
+admin.site.site_header = "Kinwell administration"
+
+urlpatterns = [
+    path("", include("kinwell.core.urls")),
+    path("account/", include("kinwell.accounts.urls")),
+    path("", include("kinwell.safety.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,189 @@
+"""The `kinwell` command: product commands, plus every manage.py command.
+
+Bad input or configuration exits with status 2 and one line on stderr, never a traceback.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from typing import NoReturn
+
+PRODUCT_COMMANDS = {"serve", "demo"}
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"kinwell: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        import django
+
+        django.setup()
+    except ImproperlyConfigured as exc:
+        _fail(f"configuration error: {exc}")
+
+
+def _check_database() -> None:
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        _fail(f"cannot reach the database ({first}); check DATABASE_URL")
+
+
+def _migrate_and_collect() -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if not settings.DEBUG:
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def _print_demo(password: str) -> None:
+    from kinwell.core.demo import seed_demo
+
+    password, people = seed_demo(password=password)
+    print(f"Demo accounts (password for all: {password})")
+    for person in people:
+        print(f"  {person.role:<12} {person.display_name:<8} {person.email}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup_django()
+    _check_database()
+    _migrate_and_collect()
+    from django.conf import settings
+
+    _print_demo(settings.DEMO_PASSWORD)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if not 1 <= args.port <= 65534:
+        _fail("--port must be between 1 and 65534")
+    if args.workers < 1 or args.ws_workers < 1:
+        _fail("--workers and --ws-workers must be at least 1")
+    _setup_django()
+    _check_database()
+    _migrate_and_collect()
+    from django.conf import settings
+
+    if args.demo:
+        _print_demo(settings.DEMO_PASSWORD)
+    ws_port = args.port + 1
+    env = dict(os.environ)
+    env.setdefault("KINWELL_WS_URL", f"ws://{args.host}:{ws_port}")
+    env.setdefault("KINWELL_SITE_URL", f"http://{args.host}:{args.port}")
+    env.setdefault("KINWELL_PORT", str(args.port))
+    # Pages under WSGI (granian), WebSockets under ASGI (uvicorn): Django under ASGI
+    # costs ~10x the CPU per page here (shared/reference/performance-baselines.md).
+    web = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "config.wsgi:application",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--workers",
+        str(args.workers),
+        "--blocking-threads",
+        str(args.threads),
+        "--no-ws",
+        "--log-level",
+        "warning",
+    ]
+    ws = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "config.asgi:application",
+        "--host",
+        args.host,
+        "--port",
+        str(ws_port),
+        "--workers",
+        str(args.ws_workers),
+        "--log-level",
+        "warning",
+        "--no-server-header",
+    ]
+    procs = [subprocess.Popen(web, env=env), subprocess.Popen(ws, env={**env, "KINWELL_ASGI": "1"})]
+    print(f"Kinwell is running at http://{args.host}:{args.port}/ (WebSockets on port {ws_port}).")
+    print("Press Ctrl+C to stop.", flush=True)
+
+    def stop(*_: object) -> None:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(proc.poll() is None for proc in procs):
+            time.sleep(0.5)
+    finally:
+        stop()
+        deadline = time.monotonic() + 10
+        for proc in procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    codes = [proc.returncode for proc in procs]
+    return 0 if all(code in (0, -signal.SIGTERM, -signal.SIGINT) for code in codes) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kinwell", description="Kinwell command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, then serve pages (WSGI) and WebSockets (ASGI)")
+    serve.add_argument("--demo", action="store_true", help="seed demo data and print the logins")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("KINWELL_PORT") or 8000))
+    serve.add_argument("--host", default=os.environ.get("KINWELL_HOST", "127.0.0.1"))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("KINWELL_WORKERS") or 2))
+    serve.add_argument(
+        "--ws-workers", type=int, default=int(os.environ.get("KINWELL_WS_WORKERS") or 1)
+    )
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("KINWELL_THREADS") or 4))
+    serve.set_defaults(func=cmd_serve)
+    demo = sub.add_parser("demo", help="seed demo data (idempotent) and print the logins")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in PRODUCT_COMMANDS or argv[0] in {"-h", "--help"}:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:
+            return int(exc.code or 0)
+        return int(args.func(args))
+    # Anything else is a Django management command (migrate, createsuperuser, ...).
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["kinwell", *argv])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,24 @@
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from kinwell.core.models import AuditEvent, Notification
+
+
+def audit_events_about(*, user: Any, limit: int = 50) -> QuerySet[AuditEvent]:
+    """The access log a member sees about their own data."""
+    return AuditEvent.objects.filter(subject=user)[:limit]
+
+
+def notifications_for(*, user: Any, limit: int = 10) -> list[Notification]:
+    return list(Notification.objects.filter(user=user)[:limit])
+
+
+def notifications_unread_count(*, user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notification_get_for_member(*, user: Any, notification_id: int) -> Notification:
+    """A member's own notification; anyone else's is a 404, never a hint it exists."""
+    return get_object_or_404(Notification, pk=notification_id, user=user)

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from kinwell.safety import views
+
+app_name = "safety"
+
+urlpatterns = [path("help/", views.help_now, name="help")]
