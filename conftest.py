@@ -14,6 +14,9 @@ def _fast_and_isolated(settings, tmp_path):
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    from django.core.cache import cache
+
+    cache.clear()  # rate-limit counters and cached navigation must not leak between tests
 
 
 @pytest.fixture
@@ -31,6 +34,25 @@ def member_client(member) -> Client:
     client = Client()
     client.force_login(member)
     return client
+
+
+@pytest.fixture
+def moderator(db):
+    return UserFactory(roles=["moderator"], display_name="Mod Moss")
+
+
+@pytest.fixture
+def screen_as(monkeypatch):
+    """Make the screening engine return a given level, to test the wiring around it (the
+    engine itself is tested against the evaluation set in safety/tests/test_screening.py)."""
+
+    def set_level(level: str) -> None:
+        from kinwell.safety.screening import ScreenResult
+
+        result = ScreenResult(level=level, reasons=(f"test: {level}",), score=1.0)
+        monkeypatch.setattr("kinwell.safety.screening.screen_text", lambda text: result)
+
+    return set_level
 
 
 def require_services() -> bool:

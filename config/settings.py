@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "kinwell.core",
     "kinwell.accounts",
     "kinwell.safety",
+    "kinwell.checkins",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,9 @@ def _database() -> dict[str, object]:
                 ),
             },
             "TEST": {"NAME": env_str("KINWELL_TEST_SQLITE") or None},
+            # Reuse each thread's connection: opening one runs the PRAGMAs every time.
+            "CONN_MAX_AGE": 0 if TESTING else 600,
+            "CONN_HEALTH_CHECKS": True,
         }
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
@@ -239,7 +243,14 @@ if REDIS_URL:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One machine: in memory in the WebSocket process; the page process relays to it
+    # (kinwell/core/layers.py; `kinwell serve` sets KINWELL_RELAY_URL for pages only).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "kinwell.core.layers.RelayChannelLayer",
+            "CONFIG": {"relay_url": "" if IS_ASGI else env_str("KINWELL_RELAY_URL")},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -351,4 +362,6 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
 # --- Kinwell --------------------------------------------------------------------------
+# Email moderators and facilitators about urgent escalations (in-app always happens).
+ESCALATION_EMAIL = env_bool("KINWELL_ESCALATION_EMAIL")
 DEMO_PASSWORD = env_str("KINWELL_DEMO_PASSWORD")

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("kinwell.core.urls")),
     path("account/", include("kinwell.accounts.urls")),
     path("", include("kinwell.safety.urls")),
+    path("checkin/", include("kinwell.checkins.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import NoReturn
 
-PRODUCT_COMMANDS = {"serve", "demo"}
+PRODUCT_COMMANDS = {"serve", "demo", "screen"}
 
 
 def _fail(message: str) -> NoReturn:
@@ -124,7 +124,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "warning",
         "--no-server-header",
     ]
-    procs = [subprocess.Popen(web, env=env), subprocess.Popen(ws, env={**env, "KINWELL_ASGI": "1"})]
+    if not settings.REDIS_URL:
+        # Without Redis the page process hands realtime events to the WebSocket process.
+        env["KINWELL_RELAY_URL"] = f"http://127.0.0.1:{ws_port}/internal/relay/"
+        if args.ws_workers > 1:
+            _fail("more than one WebSocket worker needs REDIS_URL (workers must share events)")
+    procs = [
+        subprocess.Popen(web, env={**env, "KINWELL_ASGI": "0"}),
+        subprocess.Popen(ws, env={**env, "KINWELL_ASGI": "1", "KINWELL_RELAY_URL": ""}),
+    ]
     print(f"Kinwell is running at http://{args.host}:{args.port}/ (WebSockets on port {ws_port}).")
     print("Press Ctrl+C to stop.", flush=True)
 
@@ -150,9 +158,68 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0 if all(code in (0, -signal.SIGTERM, -signal.SIGINT) for code in codes) else 1
 
 
+def _read_jsonl(path: str | None, fields: dict[str, type | tuple[type, ...]]) -> list[dict]:
+    """Read JSON lines; any malformed line stops everything with one line naming it."""
+    import json
+
+    try:
+        handle = open(path, encoding="utf-8") if path else sys.stdin  # noqa: SIM115
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror or exc}")
+    rows = []
+    with handle:
+        try:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    row = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    _fail(f"line {number}: not valid JSON ({exc.msg})")
+                if not isinstance(row, dict):
+                    _fail(f"line {number}: expected a JSON object")
+                for name, kind in fields.items():
+                    if name not in row:
+                        _fail(f'line {number}: missing "{name}"')
+                    if not isinstance(row[name], kind) or isinstance(row[name], bool):
+                        _fail(f'line {number}: "{name}" has the wrong type')
+                rows.append(row)
+        except UnicodeDecodeError:
+            _fail(f"{path or 'stdin'} is not UTF-8 text")
+    return rows
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    import json
+
+    rows = _read_jsonl(args.input, {"id": (str, int), "text": str})
+    from kinwell.safety.screening import screen_text
+
+    out = sys.stdout
+    for row in rows:
+        result = screen_text(row["text"])
+        out.write(
+            json.dumps(
+                {"id": row["id"], "level": result.level, "reasons": list(result.reasons)},
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+    out.flush()
+    return 0
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage mistakes get one line and exit status 2, like every other bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("kinwell").strip()
+        _fail(f"{command}: {message}" if command else message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kinwell", description="Kinwell command line.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _OneLineParser(prog="kinwell", description="Kinwell command line.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     serve = sub.add_parser("serve", help="migrate, then serve pages (WSGI) and WebSockets (ASGI)")
     serve.add_argument("--demo", action="store_true", help="seed demo data and print the logins")
     serve.add_argument("--port", type=int, default=int(os.environ.get("KINWELL_PORT") or 8000))
@@ -165,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     demo = sub.add_parser("demo", help="seed demo data (idempotent) and print the logins")
     demo.set_defaults(func=cmd_demo)
+    screen = sub.add_parser(
+        "screen", help='crisis-screen JSON lines {"id", "text"} from --input or stdin'
+    )
+    screen.add_argument("--input", help="JSON lines file (default: standard input)")
+    screen.set_defaults(func=cmd_screen)
     return parser
 
 

@@ -1,5 +1,6 @@
 """WebSocket routes of every app, gathered for config.asgi."""
 
 from kinwell.core.routing import websocket_urlpatterns as core_ws
+from kinwell.safety.routing import websocket_urlpatterns as safety_ws
 
-websocket_urlpatterns = [*core_ws]
+websocket_urlpatterns = [*core_ws, *safety_ws]

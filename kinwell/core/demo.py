@@ -3,6 +3,7 @@ but the demo passwords, which are reset so that the printed logins always work."
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -63,4 +64,68 @@ def seed_demo(*, password: str = "") -> tuple[str, list[DemoPerson]]:
         if not ConsentRecord.objects.filter(user=user).exists():
             for purpose in ("terms", "privacy"):
                 account_services.consent_set(user=user, purpose=purpose, granted=True)
+        if person.role == "member":
+            _seed_member_life(user, person)
     return password, PEOPLE
+
+
+# Two weeks of check-ins: (days ago, seen, safe, soothed, secure, stable, window, mood).
+_RIVER_DAYS = [
+    (13, 1, 2, 1, 2, 1, "above", 2),
+    (12, 1, 2, 2, 2, 2, "above", 2),
+    (10, 2, 2, 2, 2, 2, "inside", 3),
+    (9, 2, 3, 2, 2, 3, "inside", 3),
+    (7, 3, 3, 2, 3, 3, "inside", 3),
+    (6, 2, 2, 1, 2, 2, "below", 2),
+    (4, 3, 3, 3, 3, 3, "inside", 4),
+    (3, 3, 4, 3, 3, 3, "inside", 4),
+    (1, 4, 3, 3, 3, 4, "inside", 4),
+]
+
+
+def _seed_member_life(user: User, person: DemoPerson) -> None:
+    from kinwell.checkins.models import CheckIn
+    from kinwell.checkins.services import checkin_save, member_today
+    from kinwell.safety.models import SafetyPlan
+    from kinwell.safety.services import safety_plan_save
+
+    if CheckIn.objects.filter(user=user).exists():
+        return
+    today = member_today(user)
+    if person.display_name == "River":
+        for ago, seen, safe, soothed, secure, stable, window, mood in _RIVER_DAYS:
+            CheckIn.objects.create(
+                user=user,
+                day=today - timedelta(days=ago),
+                seen=seen,
+                safe=safe,
+                soothed=soothed,
+                secure=secure,
+                stable=stable,
+                window=window,
+                mood=mood,
+            )
+        if not SafetyPlan.objects.filter(user=user).exists():
+            safety_plan_save(
+                user=user,
+                warning_signs="Not sleeping. Cancelling plans. Replaying old arguments at night.",
+                coping_steps="Cold water on my face.\nA slow walk to the river and back.\n"
+                "Breathing out longer than in, ten times.",
+                distractions="The library on Park Street.\nMy neighbour's dog.",
+                people_to_ask="Jo (sister)\nSam from my circle",
+                professionals="My GP surgery\nSamaritans 116 123",
+                safer_surroundings="Keep only a week of tablets at home; Jo keeps the rest.",
+                reasons_for_living="Jo's kids. Finishing the garden. Seeing the sea again.",
+            )
+    else:
+        checkin_save(
+            user=user,
+            seen=1,
+            safe=2,
+            soothed=1,
+            secure=1,
+            stable=2,
+            window="below",
+            mood=2,
+            note="Feeling like a burden to everyone lately. I keep wondering what the point is.",
+        )

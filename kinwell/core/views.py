@@ -5,7 +5,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kinwell.accounts.consent import consent_texts
-from kinwell.accounts.services import consents_current, two_factor_enabled
+from kinwell.accounts.services import consents_current
+from kinwell.checkins.selectors import checkin_today
 from kinwell.core import privacy
 from kinwell.core.selectors import audit_events_about, notifications_for
 from kinwell.core.services import notifications_mark_read
@@ -29,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "core/home.html",
         {
             "notifications": notifications_for(user=user, limit=5),
-            "two_factor": two_factor_enabled(user),
+            "checked_in": checkin_today(user=user) is not None,
         },
     )
 
@@ -39,7 +40,12 @@ def home(request: HttpRequest) -> HttpResponse:
 def notifications_read(request: HttpRequest) -> HttpResponse:
     notifications_mark_read(user=request.user)
     if request.htmx:  # type: ignore[attr-defined]
-        return HttpResponse("")
+        # htmx swaps just the list, now shown as read, without reloading the page.
+        return render(
+            request,
+            "core/_notification_list.html",
+            {"notifications": notifications_for(user=request.user, limit=5)},
+        )
     return redirect("core:home")
 
 

@@ -59,3 +59,52 @@ def check_axe(page) -> None:
         for v in result["violations"]
     ]
     assert not violations, f"axe violations on {page.url}:\n{json.dumps(violations, indent=1)}"
+
+
+@pytest.fixture
+def asgi_server(settings, live_server):
+    """The WebSocket half of `kinwell serve`: uvicorn with config.asgi in a thread, wired
+    like the real thing (pages relay their realtime events to it when there is no Redis)."""
+    import copy
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from channels.layers import get_channel_layer
+
+    had_asgi_flag = "KINWELL_ASGI" in os.environ
+    from config.asgi import application
+
+    if not had_asgi_flag:
+        # config.asgi marks its process as ASGI; this test process is not one.
+        os.environ.pop("KINWELL_ASGI", None)
+    from kinwell.core.layers import RELAY_PATH, RelayChannelLayer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # Same host name as the pages (live_server uses localhost), so the browser sends the
+    # session cookie with the WebSocket handshake, as it does behind nginx.
+    ws_url = f"ws://localhost:{port}"
+    settings.WS_URL = ws_url
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["connect-src"] = ["'self'", ws_url]
+    settings.CONTENT_SECURITY_POLICY = policy
+    layer = get_channel_layer()
+    if isinstance(layer, RelayChannelLayer):
+        layer.relay_url = f"http://127.0.0.1:{port}{RELAY_PATH}"
+    yield ws_url
+    if isinstance(layer, RelayChannelLayer):
+        layer.relay_url = ""
+    server.should_exit = True
+    thread.join(timeout=10)

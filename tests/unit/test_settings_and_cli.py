@@ -12,7 +12,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args: list[str], env: dict[str, str], timeout: int = 60) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "KINWELL_ASGI"}
+    }
     full_env.update(env)
     full_env.pop("KINWELL_TESTING", None)
     return subprocess.run(
@@ -30,7 +34,11 @@ def settings_value(expr: str, env: dict[str, str]) -> str:
         "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings');"
         f"django.setup(); from django.conf import settings as s; print({expr})"
     )
-    full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "KINWELL_ASGI"}
+    }
     full_env.update(env)
     out = subprocess.run(
         [sys.executable, "-c", code],

@@ -118,3 +118,29 @@ def test_roles_are_assignable_groups(member):
     member = type(member).objects.get(pk=member.pk)  # permissions are cached per instance
     assert has_role(member, "facilitator")
     assert not has_role(member, "moderator")
+
+
+def test_mark_notifications_read_with_htmx_returns_the_list(member_client, member):
+    from kinwell.core.models import Notification
+    from kinwell.core.services import notification_send
+
+    notification_send(user=member, title="Hello there")
+    response = member_client.post(reverse("core:notifications_read"), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.strip().startswith('<ul class="notes" id="note-list">')
+    assert "Hello there" in html and "unread" not in html
+    assert not Notification.objects.filter(user=member, read_at__isnull=True).exists()
+
+
+def test_not_found_page_is_ours_and_has_help(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "We could not find that page" in html and "Get help now" in html
+
+
+def test_forbidden_page_is_ours_and_says_why(member_client):
+    response = member_client.get(reverse("safety:queue"))
+    assert response.status_code == 403
+    assert "facilitators and moderators" in response.content.decode()

@@ -1,0 +1,208 @@
+"""HTTP benchmark: `kinwell serve` with 1 and 2 page workers, a bare health endpoint and
+the signed-in home page, at 64 connections on loopback.
+
+    .venv/bin/python bench/http.py [--seconds 10] [--connections 64]
+
+Uses wrk when installed (Debian package `wrk`), else an asyncio client (httpx).
+Prints req/s, p50 and p99 per case and the ratio home/bare. Target: home >= 500 req/s
+with p99 <= 50 ms at 64 connections with 2 workers. The load generator shares the two
+cores with the server, so figures are conservative.
+"""
+
+import sys
+from pathlib import Path
+
+# This file is named like the standard library's `http` package; when run as a script its
+# folder comes first on sys.path and would shadow it.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import httpx  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-password-123"
+EMAIL = "river@demo.kinwell.test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"server at {url} did not come up")
+
+
+def sign_in(base: str) -> str:
+    with httpx.Client(base_url=base, follow_redirects=False) as client:
+        client.get("/account/sign-in/")
+        token = client.cookies["csrftoken"]
+        response = client.post(
+            "/account/sign-in/",
+            data={"username": EMAIL, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            headers={"Referer": base + "/account/sign-in/"},
+        )
+        if response.status_code != 302:
+            raise SystemExit(f"sign-in failed: {response.status_code}")
+        assert client.get("/home/").status_code == 200
+        return f"sessionid={client.cookies['sessionid']}"
+
+
+def run_wrk(
+    url: str, seconds: int, connections: int, cookie: str
+) -> tuple[float, float, float, int]:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+    def pct(label: str) -> float:
+        m = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out)
+        value, unit = float(m.group(1)), m.group(2)  # type: ignore[union-attr]
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    n_err = int(errors.group(1)) if errors else 0
+    if socket_errors:
+        n_err += sum(int(x) for x in socket_errors.groups())
+    return rps, pct("50"), pct("99"), n_err
+
+
+async def _async_load(
+    url: str, seconds: int, connections: int, cookie: str
+) -> tuple[float, float, float, int]:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + seconds
+    headers = {"Cookie": cookie} if cookie else {}
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits, headers=headers, timeout=10) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.monotonic() < deadline:
+                start = time.perf_counter()
+                try:
+                    r = await client.get(url)
+                    if r.status_code != 200:
+                        errors += 1
+                except httpx.HTTPError:
+                    errors += 1
+                latencies.append((time.perf_counter() - start) * 1000)
+
+        began = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.monotonic() - began
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    return len(latencies) / elapsed, statistics.median(latencies), p99, errors
+
+
+def load(url: str, seconds: int, connections: int, cookie: str) -> tuple[float, float, float, int]:
+    if shutil.which("wrk"):
+        return run_wrk(url, seconds, connections, cookie)
+    return asyncio.run(_async_load(url, seconds, connections, cookie))
+
+
+def bench_workers(
+    workers: int, seconds: int, connections: int
+) -> dict[str, tuple[float, float, float, int]]:
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="kinwell-bench-")
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DATABASE_URL", "REDIS_URL", "KINWELL_ASGI"}
+        },
+        "KINWELL_DATA_DIR": data_dir,
+        "KINWELL_DEMO_PASSWORD": PASSWORD,
+        "KINWELL_LOGIN_FAILURE_LIMIT": "1000",
+    }
+    for key in ("DATABASE_URL", "REDIS_URL"):
+        if os.environ.get(f"BENCH_{key}"):
+            env[key] = os.environ[f"BENCH_{key}"]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kinwell.cli",
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(base + "/healthz")
+        cookie = sign_in(base)
+        load(base + "/home/", 2, connections, cookie)  # warm up templates and connections
+        return {
+            "bare /healthz": load(base + "/healthz", seconds, connections, ""),
+            "home (signed in)": load(base + "/home/", seconds, connections, cookie),
+        }
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    tool = "wrk" if shutil.which("wrk") else "httpx asyncio client"
+    print(f"load generator: {tool}; {args.connections} connections; {args.seconds} s per case")
+    print(f"{'workers':>7}  {'case':<18} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for workers in (1, 2):
+        results = bench_workers(workers, args.seconds, args.connections)
+        for case, (rps, p50, p99, errors) in results.items():
+            print(f"{workers:>7}  {case:<18} {rps:>9.0f} {p50:>8.2f} {p99:>8.2f} {errors:>7}")
+        bare, home = results["bare /healthz"][0], results["home (signed in)"][0]
+        print(f"{workers:>7}  ratio home/bare    {home / bare:>9.2f}")
+        if workers == 2:
+            rps, _, p99, _ = results["home (signed in)"]
+            print(
+                f"target home >= 500 req/s: {rps:.0f} ({rps / 500:.2f}x); "
+                f"p99 <= 50 ms: {p99:.1f} ms ({p99 / 50:.2f}x of budget)"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from kinwell.checkins import views
+
+app_name = "checkins"
+
+urlpatterns = [
+    path("", views.today, name="today"),
+    path("history/", views.history, name="history"),
+]

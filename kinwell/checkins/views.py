@@ -1,0 +1,45 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.forms.models import model_to_dict
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from kinwell.checkins import selectors, services
+from kinwell.checkins.forms import CheckInForm
+from kinwell.checkins.models import FIVE_S
+from kinwell.safety.help import inline_help
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def today(request: HttpRequest) -> HttpResponse:
+    existing = selectors.checkin_today(user=request.user)
+    initial = model_to_dict(existing) if existing else None
+    form = CheckInForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        checkin, outcome = services.checkin_save(user=request.user, **form.cleaned_data)
+        if outcome.shows_help:
+            # Help goes in this very response, above everything else.
+            return render(
+                request,
+                "checkins/saved.html",
+                {"checkin": checkin, **inline_help(user=request.user, level=outcome.level)},
+            )
+        messages.success(request, "Checked in. Thank you for taking a moment for yourself.")
+        return redirect("core:home")
+    return render(
+        request, "checkins/today.html", {"form": form, "existing": existing, "five_s": FIVE_S}
+    )
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "checkins/history.html",
+        {
+            "checkins": selectors.checkins_recent(user=request.user, days=30),
+            "days": selectors.days_checked_in(user=request.user),
+        },
+    )
