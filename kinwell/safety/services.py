@@ -159,7 +159,8 @@ def can_handle(user: Any, escalation: Escalation) -> bool:
 
 def _locked_escalation(actor: Any, escalation_id: int) -> Escalation:
     escalation = (
-        Escalation.objects.select_for_update()
+        # Lock only the escalation row: PostgreSQL refuses FOR UPDATE on an outer join.
+        Escalation.objects.select_for_update(of=("self",))
         .select_related("owner")
         .filter(pk=escalation_id)
         .first()
@@ -479,7 +480,10 @@ def appeal_decide(*, reviewer: Any, appeal_id: int, overturn: bool, reason: str)
     if not has_role(reviewer, "moderator"):
         raise PermissionDenied("Only moderators review appeals.")
     appeal = (
-        Appeal.objects.select_for_update().select_related("decision").filter(pk=appeal_id).first()
+        Appeal.objects.select_for_update(of=("self",))
+        .select_related("decision")
+        .filter(pk=appeal_id)
+        .first()
     )
     if appeal is None:
         raise ValidationError("That appeal does not exist.")

@@ -63,10 +63,14 @@ def served(tmp_path):
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
+            pages_up = httpx.get(base + "/healthz", timeout=1).status_code == 200
         except httpx.HTTPError:
-            time.sleep(0.3)
+            pages_up = False
+        with socket.socket() as probe:
+            sockets_up = probe.connect_ex(("127.0.0.1", port + 1)) == 0
+        if pages_up and sockets_up:
+            break
+        time.sleep(0.3)
     else:
         os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail("kinwell serve did not start: " + proc.stdout.read().decode()[-2000:])
