@@ -36,9 +36,14 @@ EMAIL = "river@demo.kinwell.test"
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free port whose next port (the WebSocket process) is free too."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        with socket.socket() as s:
+            if port < 65000 and s.connect_ex(("127.0.0.1", port + 1)) != 0:
+                return port
 
 
 def wait_up(url: str, timeout: float = 60) -> None:

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "kinwell.accounts",
     "kinwell.safety",
     "kinwell.checkins",
+    "kinwell.assessments",
 ]
 
 MIDDLEWARE = [

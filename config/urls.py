@@ -17,5 +17,6 @@ urlpatterns = [
     path("account/", include("kinwell.accounts.urls")),
     path("", include("kinwell.safety.urls")),
     path("checkin/", include("kinwell.checkins.urls")),
+    path("", include("kinwell.assessments.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import NoReturn
 
-PRODUCT_COMMANDS = {"serve", "demo", "screen"}
+PRODUCT_COMMANDS = {"serve", "demo", "screen", "score"}
 
 
 def _fail(message: str) -> NoReturn:
@@ -217,6 +217,29 @@ class _OneLineParser(argparse.ArgumentParser):
         _fail(f"{command}: {message}" if command else message)
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    import json
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from kinwell.assessments.instruments import instruments
+    from kinwell.assessments.scoring import ScoringError, parse_values, score
+
+    try:
+        known = instruments()
+    except ImproperlyConfigured as exc:
+        _fail(str(exc))
+    instrument = known.get(args.instrument)
+    if instrument is None:
+        _fail(f"unknown instrument {args.instrument!r} (known: {', '.join(sorted(known))})")
+    try:
+        result = score(instrument, parse_values(instrument, args.values))
+    except ScoringError as exc:
+        _fail(str(exc))
+    print(json.dumps(result.as_json()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="kinwell", description="Kinwell command line.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
@@ -228,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--ws-workers", type=int, default=int(os.environ.get("KINWELL_WS_WORKERS") or 1)
     )
-    serve.add_argument("--threads", type=int, default=int(os.environ.get("KINWELL_THREADS") or 4))
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("KINWELL_THREADS") or 2))
     serve.set_defaults(func=cmd_serve)
     demo = sub.add_parser("demo", help="seed demo data (idempotent) and print the logins")
     demo.set_defaults(func=cmd_demo)
@@ -237,6 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     screen.add_argument("--input", help="JSON lines file (default: standard input)")
     screen.set_defaults(func=cmd_screen)
+    score_cmd = sub.add_parser("score", help="score answers: kinwell score phq9 0,1,2,3,0,1,2,3,0")
+    score_cmd.add_argument("instrument", help="phq9, gad7, pcl5, mspss, ucla3, ecr-r, brs, asq")
+    score_cmd.add_argument("values", help="option values in published item order, comma-separated")
+    score_cmd.set_defaults(func=cmd_score)
     return parser
 
 

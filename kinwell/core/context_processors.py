@@ -19,6 +19,7 @@ BASE_ROUTES = [
     "safety:queue",
     "safety:reports",
     "checkins:today",
+    "assessments:index",
     "accounts:profile",
     "accounts:security",
     "accounts:sign_in",

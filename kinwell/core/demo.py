@@ -91,6 +91,7 @@ def _seed_member_life(user: User, person: DemoPerson) -> None:
 
     if CheckIn.objects.filter(user=user).exists():
         return
+    _seed_assessments(user, person)
     today = member_today(user)
     if person.display_name == "River":
         for ago, seen, safe, soothed, secure, stable, window, mood in _RIVER_DAYS:
@@ -128,4 +129,32 @@ def _seed_member_life(user: User, person: DemoPerson) -> None:
             window="below",
             mood=2,
             note="Feeling like a burden to everyone lately. I keep wondering what the point is.",
+        )
+
+
+def _seed_assessments(user: User, person: DemoPerson) -> None:
+    from kinwell.assessments.models import AssessmentResponse
+    from kinwell.assessments.services import response_submit, retake_schedule_set
+
+    if person.display_name == "River":
+        # Two PHQ-9s a month apart, the second lower, and a fortnightly reminder.
+        first, _ = response_submit(
+            user=user,
+            instrument_id="phq9",
+            answers=dict(zip("123456789", [2, 2, 1, 2, 1, 1, 2, 1, 0], strict=True)),
+        )
+        AssessmentResponse.objects.filter(pk=first.pk).update(
+            completed_at=first.completed_at - timedelta(days=30)
+        )
+        response_submit(
+            user=user,
+            instrument_id="phq9",
+            answers=dict(zip("123456789", [1, 1, 0, 1, 0, 1, 1, 0, 0], strict=True)),
+        )
+        retake_schedule_set(user=user, instrument_id="phq9", every_days=14)
+    else:
+        response_submit(
+            user=user,
+            instrument_id="ecr-r",
+            answers={str(i): (3 if i <= 18 else 5) for i in range(1, 37)},
         )

@@ -38,6 +38,9 @@ def member_export(*, user: Any) -> dict[str, Any]:
             "visible_to": category.visible_to,
             "rows": values,
         }
+    result["attachments"] = {
+        name: builder(user) for name, builder in sorted(privacy.attachments().items())
+    }
     return result
 
 

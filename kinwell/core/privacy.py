@@ -47,6 +47,18 @@ def register(category: DataCategory) -> None:
     _registry[category.key] = category
 
 
+_attachments: dict[str, Callable[[Any], Any]] = {}
+
+
+def register_attachment(name: str, builder: Callable[[Any], Any]) -> None:
+    """Extra documents in the export built from a member's rows (e.g. a FHIR Bundle)."""
+    _attachments[name] = builder
+
+
+def attachments() -> dict[str, Callable[[Any], Any]]:
+    return dict(_attachments)
+
+
 def categories() -> Iterable[DataCategory]:
     return sorted(_registry.values(), key=lambda c: c.key)
 

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from kinwell.accounts.consent import consent_texts
 from kinwell.accounts.services import consents_current
+from kinwell.assessments.selectors import due_retakes
 from kinwell.checkins.selectors import checkin_today
 from kinwell.core import privacy
 from kinwell.core.selectors import audit_events_about, notifications_for
@@ -31,6 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "notifications": notifications_for(user=user, limit=5),
             "checked_in": checkin_today(user=user) is not None,
+            "due": due_retakes(user=user),
         },
     )
 

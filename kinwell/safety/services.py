@@ -86,17 +86,16 @@ def text_screen(
     if result.level == "none":
         return SafetyOutcome(level="none", reasons=result.reasons)
     needs_choice = bool(space) and result.level == "urgent"
-    escalation = Escalation.objects.create(
+    escalation = escalation_open(
         author=author,
+        level=result.level,
         source_type=source_type,
         source_id=source_id,
-        space=space,
-        level=result.level,
         reasons=list(result.reasons),
-        text=(text or "")[:MAX_ESCALATION_TEXT],
+        text=text or "",
+        space=space,
         posted=posted and not needs_choice,
     )
-    transaction.on_commit(lambda: escalation_announce(escalation_id=escalation.pk))
     return SafetyOutcome(
         level=result.level,
         reasons=result.reasons,
@@ -105,23 +104,40 @@ def text_screen(
     )
 
 
+def escalation_open(
+    *,
+    author: Any,
+    level: str,
+    source_type: str,
+    source_id: int | None,
+    reasons: list[str],
+    text: str,
+    space: str = "",
+    posted: bool = True,
+) -> Escalation:
+    """Open an escalation for a signal found outside text screening (a questionnaire
+    answer, a report of worry). Call inside the caller's transaction; helpers are told
+    on commit."""
+    escalation = Escalation.objects.create(
+        author=author,
+        source_type=source_type,
+        source_id=source_id,
+        space=space,
+        level=level,
+        reasons=reasons,
+        text=text[:MAX_ESCALATION_TEXT],
+        posted=posted,
+    )
+    transaction.on_commit(lambda: escalation_announce(escalation_id=escalation.pk))
+    return escalation
+
+
 def escalation_announce(*, escalation_id: int) -> None:
     """After commit: update live queues; for urgent ones notify the people who can help."""
     escalation = Escalation.objects.select_related("author").filter(pk=escalation_id).first()
     if escalation is None:
         return
-    groups = [QUEUE_GROUP_ALL]
-    if escalation.space:
-        groups.append(queue_group_for_space(escalation.space))
-    layer = get_channel_layer()
-    if layer is not None:
-        for group in groups:
-            try:
-                async_to_sync(layer.group_send)(
-                    group, {"type": "escalation.changed", "id": escalation.pk}
-                )
-            except Exception:
-                logger.warning("could not update live queue for %s", escalation.pk, exc_info=True)
+    escalation_broadcast(escalation=escalation)
     if escalation.level != Escalation.Level.URGENT:
         return
     for helper in escalation_helpers(escalation):
@@ -230,6 +246,7 @@ def _note(actor: Any, escalation: Escalation, text: str) -> EscalationNote:
 
 
 def escalation_broadcast(*, escalation: Escalation) -> None:
+    """Tell open queue pages (all moderators, and the space's facilitators) to redraw a row."""
     layer = get_channel_layer()
     if layer is None:
         return
@@ -377,16 +394,14 @@ def report_create(
             author=reporter, text=report.details, source_type="report_details", source_id=report.pk
         )
     if reason == Report.Reason.SAFETY:
-        escalation = Escalation.objects.create(
+        escalation_open(
             author=reported,
+            level=Escalation.Level.CONCERN,
             source_type="report",
             source_id=report.pk,
-            level=Escalation.Level.CONCERN,
             reasons=["a member is worried about this person's safety"],
             text=report_targets.text_of(target_type, target_id) or report.details or "(no text)",
-            posted=True,
         )
-        transaction.on_commit(lambda: escalation_announce(escalation_id=escalation.pk))
     return report
 
 

@@ -81,6 +81,34 @@
     open();
   }
 
+  // Questionnaires: one question per screen on narrow screens, all on one page when wide.
+  // Without script (or on wide screens) every question shows and the form works as is.
+  function stepper() {
+    var form = document.querySelector("[data-stepper]");
+    if (!form || !window.matchMedia("(max-width: 40rem)").matches) return;
+    var questions = Array.prototype.slice.call(form.querySelectorAll("[data-question]"));
+    if (questions.length < 2) return;
+    var nav = form.querySelector("[data-step-nav]");
+    var finalActions = form.querySelector("[data-final]");
+    var progress = form.querySelector("[data-progress]");
+    var prev = form.querySelector("[data-prev]");
+    var next = form.querySelector("[data-next]");
+    var firstError = questions.findIndex(function (q) { return q.classList.contains("has-error"); });
+    var current = firstError >= 0 ? firstError : 0;
+    function show(index) {
+      current = Math.max(0, Math.min(index, questions.length - 1));
+      questions.forEach(function (q, i) { q.hidden = i !== current; });
+      prev.disabled = current === 0;
+      next.hidden = current === questions.length - 1;
+      finalActions.hidden = current !== questions.length - 1;
+      progress.textContent = "Question " + (current + 1) + " of " + questions.length;
+    }
+    nav.hidden = false;
+    prev.addEventListener("click", function () { show(current - 1); });
+    next.addEventListener("click", function () { show(current + 1); });
+    show(current);
+  }
+
   function wirePrintButtons() {
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });
@@ -89,6 +117,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     wirePrintButtons();
+    stepper();
     liveQueue();
     presetTimeZone();
     connectNotifications();
