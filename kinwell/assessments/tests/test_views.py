@@ -160,3 +160,23 @@ def test_fhir_questionnaire_and_response_and_export_bundle(client, member_client
     export = json.loads(member_client.get(reverse("accounts:export")).content)
     bundle = export["attachments"]["fhir_questionnaire_responses"]
     assert bundle["resourceType"] == "Bundle" and len(bundle["entry"]) == 1
+
+
+def test_fhir_json_validates_against_the_r4_models(member_client, member):
+    """fhir.resources (R4B models, structurally the same as R4 for these resources)."""
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.questionnaire import Questionnaire
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+    from kinwell.assessments.fhir import questionnaire
+    from kinwell.assessments.instruments import instruments
+
+    for instrument in instruments().values():
+        Questionnaire.model_validate(questionnaire(instrument))
+    member_client.post(reverse("assessments:take", args=["gad7"]), {f"q{i}": "1" for i in range(1, 8)})
+    result = AssessmentResponse.objects.get(user=member)
+    QuestionnaireResponse.model_validate(
+        json.loads(member_client.get(reverse("assessments:fhir_response", args=[result.pk])).content)
+    )
+    export = json.loads(member_client.get(reverse("accounts:export")).content)
+    Bundle.model_validate(export["attachments"]["fhir_questionnaire_responses"])
