@@ -244,3 +244,17 @@ def test_cli_bad_input_is_one_line_exit_2(args, fragment):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0]
+
+
+def test_jacobson_truax_when_reliability_and_sd_are_given():
+    import dataclasses
+
+    base = instruments()["gad7"]
+    meta = {**base.meta, "reliable_change": {"reliability": 0.84, "sd": 5.0, "source": "test"}}
+    instrument = dataclasses.replace(base, meta=meta)
+    # S_diff = 5 * sqrt(2) * sqrt(1 - 0.84) = 2.83; |RCI| > 1.96 needs a change above 5.54.
+    assert reliable_change(instrument, 15, 9) == "improved"
+    assert reliable_change(instrument, 15, 10) == "no reliable change"
+    assert reliable_change(instrument, 5, 11) == "worsened"
+    higher_better = dataclasses.replace(base, meta={**meta, "direction": "higher_is_better"})
+    assert reliable_change(higher_better, 15, 9) == "worsened"

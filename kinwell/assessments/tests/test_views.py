@@ -173,10 +173,14 @@ def test_fhir_json_validates_against_the_r4_models(member_client, member):
 
     for instrument in instruments().values():
         Questionnaire.model_validate(questionnaire(instrument))
-    member_client.post(reverse("assessments:take", args=["gad7"]), {f"q{i}": "1" for i in range(1, 8)})
+    member_client.post(
+        reverse("assessments:take", args=["gad7"]), {f"q{i}": "1" for i in range(1, 8)}
+    )
     result = AssessmentResponse.objects.get(user=member)
     QuestionnaireResponse.model_validate(
-        json.loads(member_client.get(reverse("assessments:fhir_response", args=[result.pk])).content)
+        json.loads(
+            member_client.get(reverse("assessments:fhir_response", args=[result.pk])).content
+        )
     )
     export = json.loads(member_client.get(reverse("accounts:export")).content)
     Bundle.model_validate(export["attachments"]["fhir_questionnaire_responses"])
