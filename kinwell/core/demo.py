@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from kinwell.accounts import services as account_services
 from kinwell.accounts.models import ConsentRecord, User
@@ -144,7 +145,7 @@ def _seed_assessments(user: User, person: DemoPerson) -> None:
             answers=dict(zip("123456789", [2, 2, 1, 2, 1, 1, 2, 1, 0], strict=True)),
         )
         AssessmentResponse.objects.filter(pk=first.pk).update(
-            completed_at=first.completed_at - timedelta(days=30)
+            completed_at=timezone.now() - timedelta(days=30)
         )
         response_submit(
             user=user,
