@@ -1,7 +1,6 @@
 import base64
 import io
 import time
-from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -30,6 +29,7 @@ from kinwell.accounts.forms import (
 from kinwell.accounts.models import User
 from kinwell.core import privacy
 from kinwell.core.export import member_export_json
+from kinwell.core.forms import apply_validation_error
 from kinwell.core.services import notification_send
 
 PENDING_KEY = "kinwell_2fa_pending"
@@ -44,14 +44,6 @@ def _safe_next(request: HttpRequest) -> str:
     ):
         return target
     return reverse("core:home")
-
-
-def _apply_form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_http_methods(["GET", "POST"])
@@ -72,7 +64,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 time_zone=data["time_zone"],
             )
         except ValidationError as exc:
-            _apply_form_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             services.user_signed_in(request=request, user=user)
@@ -162,7 +154,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             services.user_update_profile(actor=user, user=user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_form_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, "Your profile is saved.")
             return redirect("accounts:profile")
@@ -245,7 +237,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
         try:
             services.two_factor_disable(user=user, password=form.cleaned_data["password"])
         except ValidationError as exc:
-            _apply_form_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, "Two-step sign-in is off.")
             return redirect("accounts:security")
@@ -298,7 +290,7 @@ def delete_account(request: HttpRequest) -> HttpResponseBase:
         try:
             services.user_delete(user=user, password=form.cleaned_data["password"])
         except ValidationError as exc:
-            _apply_form_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             logout(request)
             return redirect("accounts:deleted")

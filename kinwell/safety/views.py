@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kinwell.accounts.roles import has_role
+from kinwell.core.forms import apply_validation_error
 from kinwell.safety import report_targets, selectors, services, sources, spaces
 from kinwell.safety.crisis_lines import crisis_lines
 from kinwell.safety.forms import (
@@ -58,14 +59,6 @@ def help_now(request: HttpRequest) -> HttpResponse:
             "plan": plan if plan and not plan.is_empty() else None,
         },
     )
-
-
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- Safety plan ----------------------------------------------------------------------
@@ -262,7 +255,7 @@ def report(request: HttpRequest, target_type: str, target_id: int) -> HttpRespon
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(
                 request,
@@ -306,7 +299,7 @@ def report_decide(request: HttpRequest, report_id: int) -> HttpResponse:
                 pause_days=data.get("pause_days") or 0,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, "Decision saved and shown to the member.")
             return redirect("safety:reports")
@@ -342,7 +335,7 @@ def appeal(request: HttpRequest, decision_id: int) -> HttpResponse:
                 member=request.user, decision_id=decision.pk, text=form.cleaned_data["text"]
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, "Your appeal is sent. Another moderator will review it.")
             return redirect("safety:decisions")

@@ -14,23 +14,18 @@
     } catch (e) { /* old browser: UTC stays */ }
   }
 
-  // Live notifications over a WebSocket; reconnects with backoff, never blocks the page.
-  function connectNotifications() {
-    if (!document.body.dataset.notify || !("WebSocket" in window)) return;
+  // A WebSocket that reconnects with backoff and never blocks the page. Messages are
+  // HTML rendered (and escaped) by Django templates. 4401/4403: not allowed, stop.
+  function reconnecting(path, onMessage) {
     var base = document.body.dataset.wsUrl;
-    if (!base) return;
-    var region = document.getElementById("live-notifications");
+    if (!base || !("WebSocket" in window)) return;
     var delay = 1000;
     function open() {
-      var socket = new WebSocket(base.replace(/\/$/, "") + "/ws/notifications/");
+      var socket = new WebSocket(base.replace(/\/$/, "") + path);
       socket.onopen = function () { delay = 1000; };
-      socket.onmessage = function (event) {
-        var holder = document.createElement("div");
-        holder.innerHTML = event.data; // server-rendered, escaped by Django templates
-        while (holder.firstChild) region.appendChild(holder.firstChild);
-      };
+      socket.onmessage = function (event) { onMessage(event.data); };
       socket.onclose = function (event) {
-        if (event.code === 4401) return;
+        if (event.code === 4401 || event.code === 4403) return;
         setTimeout(open, delay);
         delay = Math.min(delay * 2, 30000);
       };
@@ -38,21 +33,26 @@
     open();
   }
 
+  function connectNotifications() {
+    if (!document.body.dataset.notify) return;
+    var region = document.getElementById("live-notifications");
+    reconnecting("/ws/notifications/", function (html) {
+      var holder = document.createElement("div");
+      holder.innerHTML = html;
+      while (holder.firstChild) region.appendChild(holder.firstChild);
+    });
+  }
+
   // Safety queue: rows arrive live; a new urgent row is announced to screen readers.
   function liveQueue() {
     var table = document.getElementById("queue");
-    var base = document.body.dataset.wsUrl;
-    if (!table || !base || !("WebSocket" in window)) return;
+    if (!table) return;
     var body = document.getElementById("queue-rows");
     var region = document.getElementById("live-notifications");
     var state = table.dataset.queueState;
-    var delay = 1000;
-    function open() {
-      var socket = new WebSocket(base.replace(/\/$/, "") + "/ws/safety/queue/");
-      socket.onopen = function () { delay = 1000; };
-      socket.onmessage = function (event) {
+    reconnecting("/ws/safety/queue/", function (html) {
         var holder = document.createElement("tbody");
-        holder.innerHTML = event.data.trim();
+        holder.innerHTML = html.trim();
         var row = holder.querySelector("tr");
         if (!row) return;
         var existing = document.getElementById(row.id);
@@ -71,14 +71,7 @@
           note.textContent = "New " + (level ? level.textContent.toLowerCase() : "") + " escalation in the queue.";
           region.appendChild(note);
         }
-      };
-      socket.onclose = function (event) {
-        if (event.code === 4401 || event.code === 4403) return;
-        setTimeout(open, delay);
-        delay = Math.min(delay * 2, 30000);
-      };
-    }
-    open();
+    });
   }
 
   // Questionnaires: one question per screen on narrow screens, all on one page when wide.
