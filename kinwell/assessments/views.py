@@ -16,6 +16,13 @@ from kinwell.assessments.instruments import Instrument, get
 from kinwell.assessments.scoring import reliable_change
 from kinwell.safety.help import inline_help
 
+ASQ_LABELS = {
+    "negative": "Negative screen",
+    "non_acute_positive": "Positive screen (not acute)",
+    "acute_positive": "Positive screen (acute)",
+    "positive_acuity_unknown": "Positive screen",
+}
+
 
 def _day(moment: Any, fmt: str) -> str:
     return timezone.localtime(moment).strftime(fmt) if moment else ""
@@ -105,6 +112,7 @@ def _result_page(
         "previous": previous,
         "change": reliable_change(instrument, previous.total, response.total) if previous else None,
         "subscale_labels": {s["id"]: s["label"] for s in instrument.scoring.get("subscales", [])},
+        "asq_label": ASQ_LABELS.get(response.band) if instrument.id == "asq" else None,
     }
     if safety:
         context.update(inline_help(user=request.user, level=safety))
@@ -129,12 +137,15 @@ def result(request: HttpRequest, response_id: int) -> HttpResponse:
 def history(request: HttpRequest, instrument_id: str) -> HttpResponse:
     instrument = _instrument_or_404(instrument_id)
     rows = list(selectors.history_for(user=request.user, instrument_id=instrument_id))
+    labels = {b["id"]: b["label"] for b in instrument.meta["bands"]}
+    labels.update(ASQ_LABELS)
     table: list[dict[str, Any]] = []
     previous = None
     for row in rows:
         table.append(
             {
                 "row": row,
+                "band_label": labels.get(row.band, ""),
                 "change": reliable_change(instrument, previous.total, row.total)
                 if previous
                 else None,
