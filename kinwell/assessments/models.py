@@ -51,6 +51,8 @@ class RetakeSchedule(models.Model):
     )
     instrument = models.CharField(max_length=20)
     every_days = models.PositiveSmallIntegerField()
+    # Kept up to date on every submission, so the home page asks one indexed question.
+    due_at = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,4 +1,3 @@
-from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -36,20 +35,11 @@ def latest_by_instrument(*, user: Any) -> dict[str, AssessmentResponse]:
 
 def due_retakes(*, user: Any) -> list[dict[str, Any]]:
     """Questionnaires whose re-take rhythm has come round, for the home page."""
-    schedules = list(RetakeSchedule.objects.filter(user=user))
-    if not schedules:
-        return []
-    latest = latest_by_instrument(user=user)
     due = []
-    now = timezone.now()
-    for schedule in schedules:
+    for schedule in RetakeSchedule.objects.filter(user=user, due_at__lte=timezone.now()):
         instrument = get(schedule.instrument)
-        last = latest.get(schedule.instrument)
-        if instrument is None:
-            continue
-        done = last.completed_at if last is not None else None
-        if done is None or done + timedelta(days=schedule.every_days) <= now:
-            due.append({"instrument": instrument, "last": last})
+        if instrument is not None:
+            due.append({"instrument": instrument, "schedule": schedule})
     return due
 
 

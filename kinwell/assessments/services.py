@@ -127,6 +127,9 @@ def response_submit(
             response.save()
     except IntegrityError:
         raise AlreadySubmitted("You already sent these answers; your result is saved.") from None
+    for schedule in RetakeSchedule.objects.filter(user=user, instrument=instrument_id):
+        schedule.due_at = response.completed_at + timedelta(days=schedule.every_days)
+        schedule.save(update_fields=["due_at"])
     if result.safety:
         escalation_open(
             author=user,
@@ -158,6 +161,17 @@ def retake_schedule_set(*, user: Any, instrument_id: str, every_days: int | None
         return
     if not 7 <= every_days <= 90:
         raise ValidationError("Choose between 7 and 90 days.")
+    last = (
+        AssessmentResponse.objects.filter(
+            user=user, instrument=instrument_id, status=AssessmentResponse.Status.COMPLETE
+        )
+        .order_by("-completed_at")
+        .values_list("completed_at", flat=True)
+        .first()
+    )
+    due_at = (last + timedelta(days=every_days)) if last else timezone.now()
     RetakeSchedule.objects.update_or_create(
-        user=user, instrument=instrument_id, defaults={"every_days": every_days}
+        user=user,
+        instrument=instrument_id,
+        defaults={"every_days": every_days, "due_at": due_at},
     )
