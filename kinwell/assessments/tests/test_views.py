@@ -188,7 +188,9 @@ def test_fhir_json_validates_against_the_r4_models(member_client, member):
 
 def test_taking_a_due_questionnaire_moves_its_reminder_forward(member_client, member):
     member_client.post(reverse("assessments:schedule", args=["gad7"]), {"every_days": "14"})
-    member_client.post(reverse("assessments:take", args=["gad7"]), {f"q{i}": "0" for i in range(1, 8)})
+    member_client.post(
+        reverse("assessments:take", args=["gad7"]), {f"q{i}": "0" for i in range(1, 8)}
+    )
     home = member_client.get(reverse("core:home")).content.decode()
     assert "Due now" not in home
     schedule = member.retake_schedules.get()

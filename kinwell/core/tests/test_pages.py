@@ -144,3 +144,14 @@ def test_forbidden_page_is_ours_and_says_why(member_client):
     response = member_client.get(reverse("safety:queue"))
     assert response.status_code == 403
     assert "facilitators and moderators" in response.content.decode()
+
+
+def test_home_page_query_count_stays_small(member_client, member, django_assert_max_num_queries):
+    from kinwell.core.services import notification_send
+
+    for n in range(5):
+        notification_send(user=member, title=f"note {n}")
+    member_client.get(reverse("core:home"))  # warm the cached navigation
+    # session, member, notifications, today's check-in, due reminders
+    with django_assert_max_num_queries(5):
+        assert member_client.get(reverse("core:home")).status_code == 200

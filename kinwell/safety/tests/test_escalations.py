@@ -184,3 +184,18 @@ def test_empty_text_is_never_escalated(member):
     outcome = services.text_screen(author=member, text="   ", source_type="checkin_note")
     assert outcome.level == "none"
     assert not Escalation.objects.exists()
+
+
+def test_queue_page_queries_do_not_grow_with_rows(
+    member, moderator, client, django_assert_max_num_queries
+):
+    client.force_login(moderator)
+    for _ in range(3):
+        _escalation(member)
+    client.get(reverse("safety:queue"))
+    with django_assert_max_num_queries(8) as few:
+        client.get(reverse("safety:queue"))
+    for _ in range(10):
+        _escalation(member)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("safety:queue"))
