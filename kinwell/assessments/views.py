@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kinwell.assessments import fhir, selectors, services
-from kinwell.assessments.charts import line_chart, plane
 from kinwell.assessments.forms import InstrumentForm
 from kinwell.assessments.instruments import Instrument, get
 from kinwell.assessments.scoring import reliable_change
+from kinwell.core.charts import line_chart, plane
 from kinwell.safety.help import inline_help
 
 ASQ_LABELS = {

@@ -7,4 +7,5 @@ app_name = "checkins"
 urlpatterns = [
     path("", views.today, name="today"),
     path("history/", views.history, name="history"),
+    path("insights/", views.insights, name="insights"),
 ]

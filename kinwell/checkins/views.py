@@ -34,6 +34,19 @@ def today(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def insights(request: HttpRequest) -> HttpResponse:
+    from kinwell.checkins.insights import summary
+    from kinwell.core.charts import line_chart
+
+    raw = request.GET.get("days", "30")
+    days = int(raw) if raw in ("7", "30", "90") else 30
+    data = summary(selectors.checkins_between(user=request.user, days=days))
+    for row in data["averages"]:
+        row["chart"] = line_chart(row["points"], 0, 4, []) if len(row["points"]) > 1 else None
+    return render(request, "checkins/insights.html", {"days": days, **data})
+
+
+@login_required
 def history(request: HttpRequest) -> HttpResponse:
     return render(
         request,

@@ -38,6 +38,9 @@ def test_take_phq9_see_result_and_chart(page):
     assert page.locator("svg.chart").is_visible()
     assert page.locator("table.data-table tbody tr").count() == 1
     check_axe(page)
+    page.goto("/checkin/insights/")
+    page.get_by_role("heading", name="How your days have been").wait_for()
+    check_axe(page)
 
 
 def test_one_question_per_screen_on_a_phone(browser, live_server):

@@ -88,3 +88,30 @@ def test_an_overlong_note_is_a_field_error_and_the_text_is_kept(member_client):
     assert "note" in response.context["form"].errors
     assert long_note.strip()[:100] in response.content.decode()
     assert not CheckIn.objects.exists()
+
+
+def test_insights_show_averages_with_their_counts(member_client, member):
+    from datetime import timedelta
+
+    today = member_today(member)
+    for ago, value in ((1, 1), (2, 3)):
+        CheckIn.objects.create(
+            user=member,
+            day=today - timedelta(days=ago),
+            window="inside",
+            mood=3,
+            **dict.fromkeys(("seen", "safe", "soothed", "secure", "stable"), value),
+        )
+    CheckIn.objects.create(
+        user=member,
+        day=today - timedelta(days=60),
+        window="above",
+        mood=1,
+        **dict.fromkeys(("seen", "safe", "soothed", "secure", "stable"), 0),
+    )
+    page = member_client.get(reverse("checkins:insights") + "?days=7").content.decode()
+    assert "You checked in on 2 of the last 7 days" in page
+    assert "<td>2.0</td>" in page and "<svg" in page
+    ninety = member_client.get(reverse("checkins:insights") + "?days=90").content.decode()
+    assert "You checked in on 3 of the last 90 days" in ninety
+    assert "streak" not in ninety.lower()
