@@ -121,6 +121,8 @@ INSTALLED_APPS = [
     "kinwell.safety",
     "kinwell.checkins",
     "kinwell.assessments",
+    "kinwell.network",
+    "kinwell.circles",
 ]
 
 MIDDLEWARE = [

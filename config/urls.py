@@ -18,5 +18,7 @@ urlpatterns = [
     path("", include("kinwell.safety.urls")),
     path("checkin/", include("kinwell.checkins.urls")),
     path("", include("kinwell.assessments.urls")),
+    path("map/", include("kinwell.network.urls")),
+    path("circles/", include("kinwell.circles.urls")),
     path("admin/", admin.site.urls),
 ]
