@@ -66,7 +66,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="kinwell.accounts.backends.KinwellBackend")
             services.user_signed_in(request=request, user=user)
             messages.success(request, f"Welcome, {user.display_name}. We are glad you are here.")
             return redirect("core:home")
@@ -80,7 +80,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
-        backend = getattr(user, "backend", "django.contrib.auth.backends.ModelBackend")
+        backend = getattr(user, "backend", "kinwell.accounts.backends.KinwellBackend")
         if services.two_factor_enabled(user):
             request.session[PENDING_KEY] = {
                 "user": user.pk,
