@@ -123,6 +123,8 @@ INSTALLED_APPS = [
     "kinwell.assessments",
     "kinwell.network",
     "kinwell.circles",
+    "kinwell.coach",
+    "kinwell.programs",
 ]
 
 MIDDLEWARE = [

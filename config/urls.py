@@ -20,5 +20,7 @@ urlpatterns = [
     path("", include("kinwell.assessments.urls")),
     path("map/", include("kinwell.network.urls")),
     path("circles/", include("kinwell.circles.urls")),
+    path("coach/", include("kinwell.coach.urls")),
+    path("programs/", include("kinwell.programs.urls")),
     path("admin/", admin.site.urls),
 ]
