@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import NoReturn
 
-PRODUCT_COMMANDS = {"serve", "demo", "screen", "score"}
+PRODUCT_COMMANDS = {"serve", "demo", "screen", "score", "match"}
 
 
 def _fail(message: str) -> NoReturn:
@@ -209,6 +209,56 @@ def cmd_screen(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_match(args: argparse.Namespace) -> int:
+    import json
+
+    from kinwell.circles.matching import MatchInputError, id_value, match, parse_request
+
+    path = None if args.input in (None, "-") else args.input
+    name = path or "stdin"
+    try:
+        handle = open(path, encoding="utf-8") if path else sys.stdin  # noqa: SIM115
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror or exc}")
+    requests = []
+    seen: set[str] = set()
+    with handle:
+        try:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    request = parse_request(json.loads(raw))
+                except json.JSONDecodeError as exc:
+                    _fail(f"{name} line {number}: not valid JSON ({exc.msg})")
+                except MatchInputError as exc:
+                    _fail(f"{name} line {number}: {exc}")
+                if request.id in seen:
+                    _fail(f'{name} line {number}: "id" {request.id} appears on an earlier line')
+                seen.add(request.id)
+                requests.append(request)
+        except UnicodeDecodeError:
+            _fail(f"{name} is not UTF-8 text")
+        except OSError as exc:
+            _fail(f"cannot read {name}: {exc.strerror or exc}")
+    result = match(requests)
+    line_order = {request.id: i for i, request in enumerate(requests)}
+    out = sys.stdout
+    for circle in result.circles:
+        row = {
+            "circle": circle.label,
+            "members": [id_value(m) for m in sorted(circle.members, key=line_order.__getitem__)],
+            "slot": circle.slot,
+            "focus": circle.focus,
+            "language": circle.language,
+        }
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    unmatched = [id_value(m) for m in sorted(result.unmatched, key=line_order.__getitem__)]
+    out.write(json.dumps({"unmatched": unmatched}, ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """Usage mistakes get one line and exit status 2, like every other bad input."""
 
@@ -264,6 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
     score_cmd.add_argument("instrument", help="phq9, gad7, pcl5, mspss, ucla3, ecr-r, brs, asq")
     score_cmd.add_argument("values", help="option values in published item order, comma-separated")
     score_cmd.set_defaults(func=cmd_score)
+    match_cmd = sub.add_parser(
+        "match", help="form circles from join requests in JSON lines (--input or stdin)"
+    )
+    match_cmd.add_argument("--input", help="JSON lines file; '-' or omitted: standard input")
+    match_cmd.set_defaults(func=cmd_match)
     return parser
 
 

@@ -1,5 +1,22 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from kinwell.circles import views
 
 app_name = "circles"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("join/", views.join, name="join"),
+    path("requests/<int:request_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("matching/", views.matching_page, name="matching"),
+    path("<int:circle_id>/", views.circle, name="circle"),
+    path("<int:circle_id>/agreements/", views.agreements, name="agreements"),
+    path("<int:circle_id>/agreements/edit/", views.agreements_edit, name="agreements_edit"),
+    path("<int:circle_id>/posts/", views.post_create, name="post_create"),
+    path("<int:circle_id>/posts/<int:post_id>/", views.post, name="post"),
+    path("<int:circle_id>/chat/", views.chat_send, name="chat_send"),
+    path("<int:circle_id>/leave/", views.leave, name="leave"),
+    path("<int:circle_id>/remove/", views.remove, name="remove"),
+    path("see/<str:kind>/<int:item_id>/", views.ack, name="ack"),
+    path("held/<str:kind>/<int:item_id>/", views.held_choice, name="held_choice"),
+]

@@ -41,6 +41,9 @@ QUEUE_GROUP_ALL = "safety.queue.all"
 REPORTS_PER_HOUR = 10
 POSTS_PER_MINUTE = 8
 POSTS_PER_HOUR = 120
+# Chat lines are short and come in bursts in a lively conversation; posts are considered.
+CHAT_PER_MINUTE = 30
+CHAT_PER_HOUR = 600
 
 
 class Conflict(ValidationError):
@@ -275,7 +278,7 @@ def escalation_record_choice(*, author: Any, escalation_id: int, posted: bool) -
     return escalation
 
 
-def posting_check(*, user: Any) -> str:
+def posting_check(*, user: Any, kind: str = "post") -> str:
     """Return why this member cannot post to a shared space right now, or "" when they can.
 
     Counts one post attempt. Shared-space services call it before storing; private writing
@@ -291,8 +294,13 @@ def posting_check(*, user: Any) -> str:
             f"A moderator paused your posting until {when}. You can still check in, write in "
             "your journal and use Get help now. See Moderation decisions for the reason."
         )
-    for limit, window, words in ((POSTS_PER_MINUTE, 60, "minute"), (POSTS_PER_HOUR, 3600, "hour")):
-        wait = hit(key=f"post:{window}:{user.pk}", limit=limit, window_seconds=window)
+    limits = (
+        ((CHAT_PER_MINUTE, 60, "minute"), (CHAT_PER_HOUR, 3600, "hour"))
+        if kind == "chat"
+        else ((POSTS_PER_MINUTE, 60, "minute"), (POSTS_PER_HOUR, 3600, "hour"))
+    )
+    for limit, window, words in limits:
+        wait = hit(key=f"{kind}:{window}:{user.pk}", limit=limit, window_seconds=window)
         if wait:
             return (
                 f"You have posted {limit} times in the last {words}. Take a breath; you can post "

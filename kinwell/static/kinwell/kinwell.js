@@ -15,22 +15,98 @@
   }
 
   // A WebSocket that reconnects with backoff and never blocks the page. Messages are
-  // HTML rendered (and escaped) by Django templates. 4401/4403: not allowed, stop.
-  function reconnecting(path, onMessage) {
+  // HTML rendered (and escaped) by Django templates. 44xx closes mean "not allowed": stop.
+  function reconnecting(path, onMessage, hooks) {
     var base = document.body.dataset.wsUrl;
-    if (!base || !("WebSocket" in window)) return;
+    hooks = hooks || {};
+    var handle = { socket: null };
+    if (!base || !("WebSocket" in window)) return handle;
     var delay = 1000;
     function open() {
       var socket = new WebSocket(base.replace(/\/$/, "") + path);
-      socket.onopen = function () { delay = 1000; };
+      handle.socket = socket;
+      socket.onopen = function () { delay = 1000; if (hooks.onOpen) hooks.onOpen(); };
       socket.onmessage = function (event) { onMessage(event.data); };
       socket.onclose = function (event) {
-        if (event.code === 4401 || event.code === 4403) return;
+        handle.socket = null;
+        var final = event.code >= 4400 && event.code < 4500;
+        if (hooks.onClose) hooks.onClose(event.code, final);
+        if (final) return;
         setTimeout(open, delay);
         delay = Math.min(delay * 2, 30000);
       };
     }
     open();
+    return handle;
+  }
+
+  // Circle chat: messages go over the socket, are stored before the server acknowledges
+  // them, and arrive for everyone as server-rendered HTML. Without script (or while the
+  // socket is down) the same form posts to the page and works.
+  function liveChat() {
+    var section = document.querySelector("[data-chat-path]");
+    if (!section) return;
+    var log = section.querySelector("[data-chat-log]");
+    var form = section.querySelector("[data-chat-form]");
+    var input = form.querySelector("[name=body]");
+    var status = section.querySelector("[data-chat-status]");
+    var helpBox = section.querySelector("[data-chat-help]");
+    var pending = {};
+    function say(text) { status.textContent = text; }
+    function append(html) {
+      var holder = document.createElement("ol");
+      holder.innerHTML = html.trim();
+      var item = holder.firstElementChild;
+      if (!item || document.getElementById(item.id)) return;
+      var empty = log.querySelector("[data-empty]");
+      if (empty) empty.remove();
+      log.appendChild(item);
+      if (window.htmx) window.htmx.process(item);
+      item.scrollIntoView({ block: "nearest" });
+    }
+    var chat = reconnecting(section.dataset.chatPath, function (raw) {
+      var data;
+      try { data = JSON.parse(raw); } catch (e) { return; }
+      if (data.type === "message") {
+        append(data.html);
+        // The same HTML goes to everyone; the writer gets no "I see you" for their own words.
+        var own = data.mine && document.getElementById("message-" + data.id);
+        if (own) own.querySelectorAll(".ack").forEach(function (f) { f.remove(); });
+      }
+      else if (data.type === "ack") {
+        delete pending[data.client_id];
+        if (data.help) { helpBox.innerHTML = data.help; if (window.htmx) window.htmx.process(helpBox); }
+        say(data.held ? "Saved. Only you can see it until you choose." : "Sent.");
+      } else if (data.type === "error") {
+        say(data.message);
+        if (data.client_id && pending[data.client_id] !== undefined) {
+          input.value = pending[data.client_id];
+          delete pending[data.client_id];
+        }
+      } else if (data.type === "removed") {
+        say(data.message);
+        form.hidden = true;
+      }
+    }, {
+      onOpen: function () { say("Live chat is on."); },
+      onClose: function (code, final) {
+        if (code === 4403) say("You can no longer post in this chat.");
+        else if (code === 4401) say("Sign in again to chat.");
+        else if (!final) say("Chat is reconnecting. Messages you send will be posted with the page form.");
+      }
+    });
+    form.addEventListener("submit", function (event) {
+      var socket = chat.socket;
+      if (!socket || socket.readyState !== 1) return; // plain form post instead
+      event.preventDefault();
+      var body = input.value.trim();
+      if (!body) { say("Write something before you send."); return; }
+      var id = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+      pending[id] = body;
+      socket.send(JSON.stringify({ type: "send", body: body, client_id: id }));
+      input.value = "";
+      say("Sending…");
+    });
   }
 
   function connectNotifications() {
@@ -114,5 +190,6 @@
     liveQueue();
     presetTimeZone();
     connectNotifications();
+    liveChat();
   });
 })();

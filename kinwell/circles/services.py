@@ -1,0 +1,589 @@
+"""Writes for circles: join requests, matching, agreements, posts, chat, "I see you"."""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from kinwell.accounts.roles import has_role
+from kinwell.circles import focus, matching
+from kinwell.circles.models import (
+    CHAT_MAX,
+    CIRCLE_MAX,
+    POST_MAX,
+    Acknowledgement,
+    Agreement,
+    ChatMessage,
+    Circle,
+    JoinRequest,
+    Membership,
+    Post,
+    Stage,
+    Visibility,
+)
+from kinwell.circles.slots import to_utc_slots, utc_offset_hours
+from kinwell.core.services import audit_record, notification_send
+from kinwell.safety.selectors import blocked_ids_for
+from kinwell.safety.services import SafetyOutcome, posting_check, text_screen
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+AGREEMENTS_FILE = Path(__file__).parent / "data" / "agreements.md"
+CIRCLE_NAMES = [
+    "Cedar", "Harbour", "Lantern", "Willow", "Meadow", "Ember", "River Stone", "Kestrel",
+    "Hearth", "Juniper", "Tidepool", "Aspen", "Bramble", "Lighthouse", "Fernbank", "Saltmarsh",
+    "Orchard", "Moorland", "Birch", "Quarry Pool",
+]  # fmt: skip
+
+
+def space_of(circle_id: int) -> str:
+    return f"circle:{circle_id}"
+
+
+def chat_group(circle_id: int) -> str:
+    return f"circle.{circle_id}.chat"
+
+
+def default_agreements() -> str:
+    return AGREEMENTS_FILE.read_text(encoding="utf-8").strip()
+
+
+# --- Joining and matching -------------------------------------------------------------
+
+
+@transaction.atomic
+def join_request_create(
+    *,
+    user: Any,
+    focus_slug: str,
+    language: str,
+    days: list[str],
+    times: list[str],
+    stage: str,
+    never_meet: list[str] | None = None,
+) -> JoinRequest:
+    """Ask to join a circle. One open request per member; matching runs on commit.
+
+    `never_meet` holds display names; names that match no one are ignored, so the form
+    never reveals whether a name exists.
+    """
+    if focus_slug not in {area.slug for area in focus.focus_areas()}:
+        raise ValidationError({"focus": "Choose one of the focus areas listed."})
+    if stage not in Stage.values:
+        raise ValidationError({"stage": "Choose where you are in your recovery."})
+    slots = to_utc_slots(days, times, user)
+    if not slots:
+        raise ValidationError(
+            {"days": "Choose at least one day and one time you could meet each week."}
+        )
+    if JoinRequest.objects.filter(user=user, status=JoinRequest.Status.WAITING).exists():
+        raise ValidationError(
+            "You already asked to join a circle. We will place you as soon as a circle fits; "
+            "you can withdraw that request first if you want to change it."
+        )
+    if Membership.objects.filter(
+        user=user, status=Membership.Status.ACTIVE, circle__focus=focus_slug
+    ).exists():
+        raise ValidationError({"focus": "You are already in a circle for this focus."})
+    request = JoinRequest.objects.create(
+        user=user,
+        focus=focus_slug,
+        language=language,
+        utc_offset=utc_offset_hours(user),
+        slots=slots,
+        stage=stage,
+    )
+    names = [n.strip() for n in (never_meet or []) if n.strip()]
+    if names:
+        query = Q()
+        for name in names[:20]:
+            query |= Q(display_name__iexact=name)
+        request.exclude.set(User.objects.filter(query).exclude(pk=user.pk))
+    transaction.on_commit(lambda: _match_quietly(focus_slug, language))
+    return request
+
+
+def _match_quietly(focus_slug: str, language: str) -> None:
+    try:
+        circles_match(focus_slug=focus_slug, language=language)
+    except Exception:
+        # The request is stored and waits; the next run (or a moderator) places it.
+        logger.exception("matching after a join request failed")
+
+
+@transaction.atomic
+def join_request_withdraw(*, user: Any, request_id: int) -> None:
+    updated = JoinRequest.objects.filter(
+        pk=request_id, user=user, status=JoinRequest.Status.WAITING
+    ).update(status=JoinRequest.Status.WITHDRAWN)
+    if not updated:
+        raise ValidationError("That request is no longer waiting.")
+
+
+@transaction.atomic
+def circles_match(
+    *, focus_slug: str | None = None, language: str | None = None, actor: Any = None
+) -> matching.MatchResult:
+    """Place waiting members into circles with space first, then into new circles.
+
+    Waiting requests are locked for the run, so two runs never place someone twice.
+    """
+    if actor is not None and not has_role(actor, "moderator"):
+        raise PermissionDenied("Only moderators run matching by hand.")
+    waiting = JoinRequest.objects.select_for_update(of=("self",)).filter(
+        status=JoinRequest.Status.WAITING
+    )
+    if focus_slug:
+        waiting = waiting.filter(focus=focus_slug)
+    if language:
+        waiting = waiting.filter(language=language)
+    requests = list(waiting.prefetch_related("exclude"))
+    if not requests:
+        return matching.MatchResult((), (), ())
+    by_user = {str(r.user_id): r for r in requests}
+    pool = []
+    for r in requests:
+        named = {u.pk for u in r.exclude.all()} | blocked_ids_for(user=r.user)
+        pool.append(
+            matching.Request(
+                id=str(r.user_id),
+                focus=r.focus,
+                language=r.language,
+                utc_offset=r.utc_offset,
+                slots=frozenset(r.slots),
+                stage=r.stage,
+                exclude=frozenset(str(i) for i in named),
+            )
+        )
+    partitions = {(r.focus, r.language) for r in requests}
+    existing = []
+    for circle in Circle.objects.filter(is_open=True).prefetch_related("memberships__user"):
+        if (circle.focus, circle.language) not in partitions:
+            continue
+        members = [
+            m
+            for m in circle.memberships.all()
+            if m.status == Membership.Status.ACTIVE and m.role == Membership.Role.MEMBER
+        ]
+        if len(members) >= CIRCLE_MAX or any(str(m.user_id) in by_user for m in members):
+            continue
+        existing.append(
+            matching.ExistingCircle(
+                id=str(circle.pk),
+                focus=circle.focus,
+                language=circle.language,
+                slot=circle.slot,
+                members=tuple(
+                    matching.Member(
+                        id=str(m.user_id),
+                        exclude=frozenset(str(i) for i in blocked_ids_for(user=m.user)),
+                        stage=m.stage or None,
+                    )
+                    for m in members
+                ),
+            )
+        )
+    result = matching.match(pool, existing)
+    now = timezone.now()
+    for addition in result.additions:
+        circle = Circle.objects.get(pk=int(addition.label))
+        _seat(circle, [by_user[i] for i in addition.members], now)
+    taken = set(Circle.objects.values_list("name", flat=True))
+    for new in result.circles:
+        circle = Circle.objects.create(
+            name=_circle_name(taken), focus=new.focus, language=new.language, slot=new.slot
+        )
+        taken.add(circle.name)
+        Agreement.objects.create(circle=circle, version=1, text=default_agreements())
+        _seat(circle, [by_user[i] for i in new.members], now)
+    return result
+
+
+def _circle_name(taken: set[str]) -> str:
+    for round_number in range(1, 1000):
+        for base in CIRCLE_NAMES:
+            name = base if round_number == 1 else f"{base} {round_number}"
+            if name not in taken:
+                return name
+    return f"Circle {len(taken) + 1}"
+
+
+def _seat(circle: Circle, requests: list[JoinRequest], now: Any) -> None:
+    for request in requests:
+        Membership.objects.update_or_create(
+            circle=circle,
+            user=request.user,
+            defaults={
+                "status": Membership.Status.ACTIVE,
+                "role": Membership.Role.MEMBER,
+                "stage": request.stage,
+                "ended_at": None,
+            },
+        )
+        request.status = JoinRequest.Status.PLACED
+        request.circle = circle
+        request.placed_at = now
+        request.save(update_fields=["status", "circle", "placed_at"])
+        notification_send(
+            user=request.user,
+            title=f"You have a circle: {circle.name}",
+            body="Read the circle's agreements to join in.",
+            url=reverse("circles:agreements", args=[circle.pk]),
+        )
+
+
+# --- Agreements and membership --------------------------------------------------------
+
+
+def _membership(user: Any, circle_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_related("circle")
+        .filter(circle_id=circle_id, user=user, status=Membership.Status.ACTIVE)
+        .first()
+    )
+    if membership is None:
+        raise PermissionDenied("You are not a member of this circle.")
+    return membership
+
+
+def current_version(circle: Circle) -> int:
+    return (
+        Agreement.objects.filter(circle=circle)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+        or 0
+    )
+
+
+@transaction.atomic
+def agreement_accept(*, user: Any, circle_id: int, version: int) -> Membership:
+    membership = _membership(user, circle_id)
+    latest = current_version(membership.circle)
+    if version != latest:
+        raise ValidationError(
+            "The agreements changed while you were reading. Please read the new version."
+        )
+    membership.agreed_version = latest
+    membership.agreed_at = timezone.now()
+    membership.save(update_fields=["agreed_version", "agreed_at"])
+    return membership
+
+
+def is_facilitator(user: Any, circle_id: int) -> bool:
+    return Membership.objects.filter(
+        circle_id=circle_id,
+        user=user,
+        role=Membership.Role.FACILITATOR,
+        status=Membership.Status.ACTIVE,
+    ).exists()
+
+
+@transaction.atomic
+def agreement_update(*, actor: Any, circle_id: int, text: str) -> Agreement:
+    """A facilitator publishes a new version; every member accepts it before taking part."""
+    if not is_facilitator(actor, circle_id):
+        raise PermissionDenied("Only this circle's facilitator can change its agreements.")
+    text = (text or "").strip()
+    if len(text) < 40:
+        raise ValidationError({"text": "Write the agreements out in full (at least a few lines)."})
+    if len(text) > 10000:
+        raise ValidationError({"text": "Keep the agreements under 10,000 characters."})
+    circle = Circle.objects.select_for_update().get(pk=circle_id)
+    agreement = Agreement.objects.create(
+        circle=circle, version=current_version(circle) + 1, text=text, written_by=actor
+    )
+    Membership.objects.filter(circle=circle, user=actor, status=Membership.Status.ACTIVE).update(
+        agreed_version=agreement.version, agreed_at=timezone.now()
+    )
+    for membership in (
+        Membership.objects.filter(circle=circle, status=Membership.Status.ACTIVE)
+        .exclude(user=actor)
+        .select_related("user")
+    ):
+        notification_send(
+            user=membership.user,
+            title=f"{circle.name} has updated agreements",
+            body="Please read them before you post again.",
+            url=reverse("circles:agreements", args=[circle.pk]),
+        )
+    return agreement
+
+
+@transaction.atomic
+def facilitator_assign(*, actor: Any, circle_id: int, user_id: int) -> Membership:
+    if not has_role(actor, "moderator"):
+        raise PermissionDenied("Only moderators assign facilitators.")
+    facilitator = User.objects.filter(pk=user_id, is_active=True).first()
+    if facilitator is None or not has_role(facilitator, "facilitator"):
+        raise ValidationError({"user": "Choose someone who has the facilitator role."})
+    circle = Circle.objects.get(pk=circle_id)
+    membership, _ = Membership.objects.update_or_create(
+        circle=circle,
+        user=facilitator,
+        defaults={
+            "role": Membership.Role.FACILITATOR,
+            "status": Membership.Status.ACTIVE,
+            "agreed_version": current_version(circle),
+            "agreed_at": timezone.now(),
+            "ended_at": None,
+        },
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_leave(*, user: Any, circle_id: int) -> None:
+    membership = _membership(user, circle_id)
+    membership.status = Membership.Status.LEFT
+    membership.ended_at = timezone.now()
+    membership.save(update_fields=["status", "ended_at"])
+    transaction.on_commit(lambda: _tell_sockets_removed(circle_id, user.pk))
+
+
+@transaction.atomic
+def membership_remove(*, actor: Any, circle_id: int, user_id: int, reason: str) -> None:
+    """A facilitator (or moderator) removes a member; their open chat closes at once."""
+    if not (is_facilitator(actor, circle_id) or has_role(actor, "moderator")):
+        raise PermissionDenied("Only the facilitator or a moderator can remove a member.")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why, so the member understands."})
+    membership = (
+        Membership.objects.filter(
+            circle_id=circle_id, user_id=user_id, status=Membership.Status.ACTIVE
+        )
+        .select_related("user", "circle")
+        .first()
+    )
+    if membership is None:
+        raise ValidationError("That person is not in this circle.")
+    membership.status = Membership.Status.REMOVED
+    membership.ended_at = timezone.now()
+    membership.save(update_fields=["status", "ended_at"])
+    audit_record(
+        actor=actor,
+        subject=membership.user,
+        action="removed from circle",
+        target=membership.circle.name,
+        reason=reason.strip(),
+    )
+    notification_send(
+        user=membership.user,
+        title=f"You are no longer in {membership.circle.name}",
+        body=reason.strip()[:400],
+        url=reverse("circles:index"),
+    )
+    transaction.on_commit(lambda: _tell_sockets_removed(circle_id, user_id))
+
+
+def _tell_sockets_removed(circle_id: int, user_id: int) -> None:
+    _group_send(chat_group(circle_id), {"type": "member.removed", "user_id": user_id})
+
+
+def _group_send(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        logger.warning("could not reach live chat for %s", group, exc_info=True)
+
+
+# --- Posts ----------------------------------------------------------------------------
+
+
+def _may_take_part(user: Any, circle_id: int) -> Membership:
+    membership = _membership(user, circle_id)
+    if membership.agreed_version < current_version(membership.circle):
+        raise PermissionDenied("Please read and accept the circle's agreements first.")
+    return membership
+
+
+def _clean_text(body: str, limit: int, what: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": f"Write something before you send your {what}."})
+    if len(body) > limit:
+        raise ValidationError(
+            {"body": f"Keep your {what} under {limit:,} characters ({len(body):,} now)."}
+        )
+    return body
+
+
+@transaction.atomic
+def post_create(
+    *, author: Any, circle_id: int, body: str, parent_id: int | None = None
+) -> tuple[Post, SafetyOutcome]:
+    """Store a post or reply, screened in the same transaction.
+
+    Urgent words are kept but held until the writer chooses whether the circle sees them;
+    help is shown to the writer either way and the facilitator is told.
+    """
+    _may_take_part(author, circle_id)
+    body = _clean_text(body, POST_MAX, "reply" if parent_id else "post")
+    parent = None
+    if parent_id is not None:
+        parent = Post.objects.filter(
+            pk=parent_id, circle_id=circle_id, visibility=Visibility.VISIBLE, is_reply=False
+        ).first()
+        if parent is None:
+            raise ValidationError("That post is no longer here to reply to.")
+    paused = posting_check(user=author)
+    if paused:
+        raise ValidationError(paused)
+    post = Post.objects.create(
+        circle_id=circle_id, author=author, parent=parent, is_reply=parent is not None, body=body
+    )
+    outcome = text_screen(
+        author=author,
+        text=body,
+        source_type="circle_reply" if parent else "circle_post",
+        source_id=post.pk,
+        space=space_of(circle_id),
+    )
+    if outcome.needs_choice:
+        post.visibility = Visibility.HELD
+        post.save(update_fields=["visibility"])
+    elif parent is not None and parent.author_id != author.pk:
+        notification_send(
+            user=parent.author,
+            title=f"{author.display_name} replied to your post",
+            url=reverse("circles:post", args=[circle_id, parent.pk]),
+        )
+    return post, outcome
+
+
+@transaction.atomic
+def held_choose(*, author: Any, kind: str, item_id: int, share: bool) -> Post | ChatMessage:
+    """The writer of held words decides: share them with the circle, or keep them private."""
+    from kinwell.safety.models import Escalation
+    from kinwell.safety.services import escalation_record_choice
+
+    model = Post if kind == "post" else ChatMessage
+    item = model.objects.select_for_update().filter(pk=item_id, author=author).first()
+    if item is None:
+        raise PermissionDenied("This is not your message.")
+    if item.visibility != Visibility.HELD:
+        raise ValidationError("You already chose what happens to this message.")
+    item.visibility = Visibility.VISIBLE if share else Visibility.PRIVATE
+    item.save(update_fields=["visibility"])
+    source_types = ("circle_post", "circle_reply") if kind == "post" else ("chat_message",)
+    escalation = Escalation.objects.filter(
+        author=author, source_type__in=source_types, source_id=item.pk
+    ).first()
+    if escalation is not None:
+        escalation_record_choice(author=author, escalation_id=escalation.pk, posted=share)
+    if share and isinstance(item, ChatMessage):
+        message = item
+        transaction.on_commit(lambda: broadcast_message(message))
+    return item
+
+
+@transaction.atomic
+def ack_toggle(*, user: Any, post_id: int | None = None, message_id: int | None = None) -> bool:
+    """ "I see you" on a post or chat message in a circle the member belongs to.
+
+    Returns whether the acknowledgement is now on. Acknowledging your own words is not
+    offered: the point is to let someone else know they were noticed.
+    """
+    if post_id is not None:
+        target: Post | ChatMessage | None = Post.objects.filter(
+            pk=post_id, visibility=Visibility.VISIBLE
+        ).first()
+    elif message_id is not None:
+        target = ChatMessage.objects.filter(pk=message_id, visibility=Visibility.VISIBLE).first()
+    else:
+        raise ValidationError("Say what you are acknowledging.")
+    if target is None:
+        raise ValidationError("That message is no longer here.")
+    _may_take_part(user, target.circle_id)
+    if target.author_id == user.pk:
+        raise ValidationError("This is your own message.")
+    lookup: dict[str, Any] = {"post": target} if isinstance(target, Post) else {"message": target}
+    existing = Acknowledgement.objects.filter(user=user, **lookup).first()
+    if existing is not None:
+        existing.delete()
+        return False
+    try:
+        with transaction.atomic():
+            Acknowledgement.objects.create(user=user, **lookup)
+    except IntegrityError:
+        return True
+    if isinstance(target, Post):
+        url = reverse("circles:post", args=[target.circle_id, target.pk])
+    else:
+        url = reverse("circles:circle", args=[target.circle_id]) + f"#message-{target.pk}"
+    notification_send(
+        user=target.author,
+        title=f"{user.display_name} sees you",
+        body="Someone in your circle noticed what you shared.",
+        url=url,
+    )
+    return True
+
+
+# --- Chat -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def chat_send(
+    *, author: Any, circle_id: int, body: str, client_id: str = ""
+) -> tuple[ChatMessage, SafetyOutcome, bool]:
+    """Store a chat message durably and screen it; returns (message, outcome, created).
+
+    The caller broadcasts after commit (consumers do it themselves, to skip a hop). A
+    resend with the same client id returns the stored message instead of a second copy.
+    """
+    _may_take_part(author, circle_id)
+    body = _clean_text(body, CHAT_MAX, "message")
+    client_id = (client_id or "")[:40]
+    if client_id:
+        earlier = ChatMessage.objects.filter(author=author, client_id=client_id).first()
+        if earlier is not None:
+            return earlier, SafetyOutcome(level="none"), False
+    paused = posting_check(user=author, kind="chat")
+    if paused:
+        raise ValidationError(paused)
+    message = ChatMessage.objects.create(
+        circle_id=circle_id, author=author, body=body, client_id=client_id
+    )
+    outcome = text_screen(
+        author=author,
+        text=body,
+        source_type="chat_message",
+        source_id=message.pk,
+        space=space_of(circle_id),
+    )
+    if outcome.needs_choice:
+        message.visibility = Visibility.HELD
+        message.save(update_fields=["visibility"])
+    return message, outcome, True
+
+
+def render_message(message: ChatMessage) -> str:
+    return render_to_string("circles/_message.html", {"message": message})
+
+
+def chat_event(message: ChatMessage) -> dict[str, Any]:
+    return {
+        "type": "chat.message",
+        "id": message.pk,
+        "author_id": message.author_id,
+        "html": render_message(message),
+    }
+
+
+def broadcast_message(message: ChatMessage) -> None:
+    """For messages stored outside a socket (the no-script form, a shared held message)."""
+    _group_send(chat_group(message.circle_id), chat_event(message))

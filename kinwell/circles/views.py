@@ -1,0 +1,394 @@
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kinwell.accounts.roles import has_role
+from kinwell.circles import selectors, services
+from kinwell.circles.forms import (
+    AcceptForm,
+    AgreementForm,
+    ChatForm,
+    JoinForm,
+    PostForm,
+    RemoveForm,
+    ReplyForm,
+)
+from kinwell.circles.models import Agreement, Circle, JoinRequest
+from kinwell.circles.slots import local_label
+from kinwell.core.forms import apply_validation_error
+from kinwell.safety.help import inline_help
+
+
+def _space(request: HttpRequest, circle_id: int) -> Any:
+    """(circle, membership), or a redirect to the agreements when they are unread."""
+    try:
+        return selectors.circle_get_for_member(user=request.user, circle_id=circle_id)
+    except selectors.AgreementsNeeded:
+        return redirect("circles:agreements", circle_id)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    memberships = selectors.circles_for_member(user=request.user)
+    return render(
+        request,
+        "circles/index.html",
+        {
+            "memberships": [(m, local_label(m.circle.slot, request.user)) for m in memberships],
+            "waiting": selectors.waiting_request_for(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    form = JoinForm(
+        request.POST or None, initial={"language": getattr(request.user, "language", "en")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.join_request_create(
+                user=request.user,
+                focus_slug=data["focus"],
+                language=data["language"],
+                days=data["days"],
+                times=data["times"],
+                stage=data["stage"],
+                never_meet=form.names(),
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            placed = selectors.circles_for_member(user=request.user)
+            if any(m.circle.focus == data["focus"] for m in placed):
+                messages.success(request, "We found you a circle. Read its agreements to join in.")
+            else:
+                messages.success(
+                    request,
+                    "Thank you. We will place you as soon as a circle fits your times, and let "
+                    "you know here.",
+                )
+            return redirect("circles:index")
+    return render(request, "circles/join.html", {"form": form})
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        services.join_request_withdraw(user=request.user, request_id=request_id)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Your request is withdrawn. You can ask again any time.")
+    return redirect("circles:index")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreements(request: HttpRequest, circle_id: int) -> HttpResponse:
+    membership = selectors.membership_for(user=request.user, circle_id=circle_id)
+    circle = membership.circle
+    agreement = Agreement.objects.filter(circle=circle).order_by("-version").first()
+    version = agreement.version if agreement else 0
+    form = AcceptForm(request.POST or None, initial={"version": version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_accept(
+                user=request.user, circle_id=circle.pk, version=form.cleaned_data["version"]
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Welcome to {circle.name}.")
+            return redirect("circles:circle", circle.pk)
+    return render(
+        request,
+        "circles/agreements.html",
+        {
+            "circle": circle,
+            "agreement": agreement,
+            "form": form,
+            "accepted": membership.agreed_version >= version,
+            "is_facilitator": services.is_facilitator(request.user, circle.pk),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreements_edit(request: HttpRequest, circle_id: int) -> HttpResponse:
+    membership = selectors.membership_for(user=request.user, circle_id=circle_id)
+    if not services.is_facilitator(request.user, circle_id):
+        raise PermissionDenied("Only this circle's facilitator can change its agreements.")
+    current = Agreement.objects.filter(circle_id=circle_id).order_by("-version").first()
+    form = AgreementForm(request.POST or None, initial={"text": current.text if current else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_update(
+                actor=request.user, circle_id=circle_id, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Published. Members will be asked to read the new version.")
+            return redirect("circles:agreements", circle_id)
+    return render(
+        request, "circles/agreements_edit.html", {"circle": membership.circle, "form": form}
+    )
+
+
+def _circle_context(request: HttpRequest, circle: Circle, membership: Any) -> dict[str, Any]:
+    user = request.user
+    return {
+        "circle": circle,
+        "membership": membership,
+        "is_facilitator": membership.role == "facilitator",
+        "slot_label": local_label(circle.slot, user),
+        "members": selectors.members_of(circle=circle, viewer=user),
+        "posts": selectors.posts_for_circle(circle=circle, viewer=user),
+        "unseen": selectors.unseen_posts(circle=circle, viewer=user),
+        "history": selectors.chat_history(circle=circle, viewer=user),
+        "post_form": PostForm(),
+        "chat_form": ChatForm(),
+        "chat_path": f"/ws/circles/{circle.pk}/chat/",
+    }
+
+
+@login_required
+def circle(request: HttpRequest, circle_id: int) -> HttpResponse:
+    found = _space(request, circle_id)
+    if isinstance(found, HttpResponse):
+        return found
+    circle, membership = found
+    return render(request, "circles/circle.html", _circle_context(request, circle, membership))
+
+
+def _after_write(
+    request: HttpRequest, circle_id: int, outcome: Any, kind: str, item_id: int, anchor: str
+) -> HttpResponse:
+    if outcome.shows_help:
+        return render(
+            request,
+            "circles/help_after_post.html",
+            {
+                "circle_id": circle_id,
+                "needs_choice": outcome.needs_choice,
+                "kind": kind,
+                "item_id": item_id,
+                **inline_help(user=request.user, level=outcome.level),
+            },
+        )
+    return redirect(reverse("circles:circle", args=[circle_id]) + anchor)
+
+
+@login_required
+@require_POST
+def post_create(request: HttpRequest, circle_id: int) -> HttpResponse:
+    found = _space(request, circle_id)
+    if isinstance(found, HttpResponse):
+        return found
+    circle, membership = found
+    form = PostForm(request.POST)
+    if form.is_valid():
+        try:
+            post, outcome = services.post_create(
+                author=request.user, circle_id=circle_id, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            return _after_write(request, circle_id, outcome, "post", post.pk, f"#post-{post.pk}")
+    context = _circle_context(request, circle, membership)
+    context["post_form"] = form
+    return render(request, "circles/circle.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post(request: HttpRequest, circle_id: int, post_id: int) -> HttpResponse:
+    found = _space(request, circle_id)
+    if isinstance(found, HttpResponse):
+        return found
+    circle, _membership = found
+    thread = selectors.post_get_for_member(user=request.user, circle_id=circle_id, post_id=post_id)
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reply, outcome = services.post_create(
+                author=request.user,
+                circle_id=circle_id,
+                body=form.cleaned_data["body"],
+                parent_id=thread.pk,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            if outcome.shows_help:
+                return _after_write(request, circle_id, outcome, "post", reply.pk, "")
+            return redirect(
+                reverse("circles:post", args=[circle_id, post_id]) + f"#post-{reply.pk}"
+            )
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "circles/post.html",
+        {"circle": circle, "post": thread, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def ack(request: HttpRequest, kind: str, item_id: int) -> HttpResponse:
+    if kind not in ("post", "message"):
+        raise Http404
+    try:
+        on = services.ack_toggle(
+            user=request.user,
+            post_id=item_id if kind == "post" else None,
+            message_id=item_id if kind == "message" else None,
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        if request.htmx:  # type: ignore[attr-defined]
+            return HttpResponse(exc.messages[0], status=400)
+        messages.error(request, exc.messages[0])
+        return redirect(request.POST.get("next") or "circles:index")
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request, "circles/_ack_button.html", {"kind": kind, "item_id": item_id, "on": on}
+        )
+    messages.success(request, "They will know you see them." if on else "Taken back.")
+    return redirect(_safe_next(request) or "circles:index")
+
+
+def _safe_next(request: HttpRequest) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return ""
+
+
+@login_required
+@require_POST
+def held_choice(request: HttpRequest, kind: str, item_id: int) -> HttpResponse:
+    if kind not in ("post", "message"):
+        raise Http404
+    share = request.POST.get("share") == "yes"
+    try:
+        item = services.held_choose(author=request.user, kind=kind, item_id=item_id, share=share)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.info(request, exc.messages[0])
+        return redirect("circles:index")
+    if share:
+        messages.success(request, "Shared with your circle. Thank you for trusting them.")
+    else:
+        messages.success(request, "Kept private. Only you can see it.")
+    return redirect("circles:circle", item.circle_id)
+
+
+@login_required
+@require_POST
+def chat_send(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """The same chat without script: a plain form post, broadcast to open sockets."""
+    found = _space(request, circle_id)
+    if isinstance(found, HttpResponse):
+        return found
+    circle, membership = found
+    form = ChatForm(request.POST)
+    if form.is_valid():
+        try:
+            message, outcome, created = services.chat_send(
+                author=request.user,
+                circle_id=circle_id,
+                body=form.cleaned_data["body"],
+                client_id=request.POST.get("client_id", ""),
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            if created and not outcome.needs_choice:
+                from django.db import transaction
+
+                transaction.on_commit(lambda: services.broadcast_message(message))
+            return _after_write(request, circle_id, outcome, "message", message.pk, "#chat")
+    context = _circle_context(request, circle, membership)
+    context["chat_form"] = form
+    return render(request, "circles/circle.html", context, status=400)
+
+
+@login_required
+@require_POST
+def leave(request: HttpRequest, circle_id: int) -> HttpResponse:
+    try:
+        services.membership_leave(user=request.user, circle_id=circle_id)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(request, "You have left the circle. You can ask to join another any time.")
+    return redirect("circles:index")
+
+
+@login_required
+@require_POST
+def remove(request: HttpRequest, circle_id: int) -> HttpResponse:
+    selectors.membership_for(user=request.user, circle_id=circle_id)
+    form = RemoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why, so the member understands.")
+        return redirect("circles:circle", circle_id)
+    try:
+        services.membership_remove(
+            actor=request.user,
+            circle_id=circle_id,
+            user_id=form.cleaned_data["user_id"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Removed. They have been told why.")
+    return redirect("circles:circle", circle_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def matching_page(request: HttpRequest) -> HttpResponse:
+    if not has_role(request.user, "moderator"):
+        raise PermissionDenied("Matching is run by moderators.")
+    result = None
+    if request.method == "POST":
+        result = services.circles_match(actor=request.user)
+        messages.success(
+            request,
+            f"Placed {result.placed} people: {len(result.circles)} new circles, "
+            f"{len(result.additions)} circles grew; {len(result.unmatched)} still waiting.",
+        )
+        return redirect("circles:matching")
+    from django.db.models import Count
+
+    waiting = (
+        JoinRequest.objects.filter(status=JoinRequest.Status.WAITING)
+        .values("focus", "language")
+        .annotate(n=Count("pk"))
+        .order_by("focus", "language")
+    )
+    circles = Circle.objects.order_by("focus", "name")
+    return render(
+        request,
+        "circles/matching.html",
+        {"waiting": list(waiting), "circles": circles, "result": result},
+    )
