@@ -18,6 +18,7 @@ ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 METHODS = {"sum", "mean", "none"}
 OPS = {">", ">=", "<", "<=", "=="}
 RULES = {"pcl5_dsm5", "asq"}
+TARGETS = {"self", "person"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,11 @@ class Instrument:
     items: tuple[Item, ...]
     resource: dict[str, Any]
     meta: dict[str, Any]
+
+    @property
+    def per_person(self) -> bool:
+        """Asked about one person on the member's map (ECR-RS), not about the member alone."""
+        return self.meta.get("target", "self") == "person"
 
     @property
     def scoring(self) -> dict[str, Any]:
@@ -116,6 +122,7 @@ def parse(data: dict[str, Any], expected_id: str) -> Instrument:
     meta = data["kinwell"]
     for key in ("short_name", "citation", "licence", "scoring", "bands", "flags", "result_text"):
         _need(key in meta, f"kinwell.{key} is missing")
+    _need(meta.get("target", "self") in TARGETS, "kinwell.target must be self or person")
     ids = {i.link_id for i in items}
     scoring = meta["scoring"]
 

@@ -18,6 +18,15 @@ class AssessmentResponse(models.Model):
     )
     instrument = models.CharField(max_length=20)
     instrument_version = models.CharField(max_length=20)
+    # For instruments about one relationship (ECR-RS): the person on the member's map it is
+    # about. Removing the person from the map removes these answers too.
+    person = models.ForeignKey(
+        "network.Person",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="assessment_responses",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     answers = models.JSONField(default=dict)
     total = models.FloatField(null=True, blank=True)

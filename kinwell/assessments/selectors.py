@@ -45,7 +45,8 @@ def due_retakes(*, user: Any) -> list[dict[str, Any]]:
 
 def all_instruments() -> list[Any]:
     order = ["phq9", "gad7", "pcl5", "asq", "mspss", "ucla3", "ecr-r", "brs"]
-    found = instruments()
+    # Questionnaires about one relationship are taken from that person's page on the map.
+    found = {k: v for k, v in instruments().items() if not v.per_person}
     return [found[i] for i in order if i in found] + [
         v for k, v in sorted(found.items()) if k not in order
     ]

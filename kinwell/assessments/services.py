@@ -1,7 +1,7 @@
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -83,15 +83,28 @@ def draft_save(*, user: Any, instrument_id: str, answers: dict[str, Any]) -> Ass
 
 @transaction.atomic
 def response_submit(
-    *, user: Any, instrument_id: str, answers: dict[str, Any], draft_id: int | None = None
+    *,
+    user: Any,
+    instrument_id: str,
+    answers: dict[str, Any],
+    draft_id: int | None = None,
+    person: Any = None,
 ) -> tuple[AssessmentResponse, Score]:
     """Score and store a complete set of answers once.
 
     A second submit of the same draft (double click, back button) raises AlreadySubmitted
     and stores nothing. A risk signal (PHQ-9 item 9, a positive ASQ) opens an escalation in
-    the same transaction; the caller shows help in the same response.
+    the same transaction; the caller shows help in the same response. An instrument about
+    one relationship (ECR-RS) needs `person`, one of the member's own map people.
     """
     instrument = _instrument(instrument_id)
+    if instrument.per_person and person is None:
+        raise ValidationError("Choose the person these answers are about.")
+    if person is not None:
+        if not instrument.per_person:
+            raise ValidationError("This questionnaire is about you, not about one person.")
+        if person.user_id != user.pk:
+            raise PermissionDenied
     if draft_id:
         draft = (
             AssessmentResponse.objects.select_for_update()
@@ -108,7 +121,7 @@ def response_submit(
         result = score(instrument, full)
     except ScoringError as exc:
         raise ValidationError(str(exc)) from exc
-    response = draft or AssessmentResponse(user=user, instrument=instrument_id)
+    response = draft or AssessmentResponse(user=user, instrument=instrument_id, person=person)
     if draft is None:
         AssessmentResponse.objects.filter(
             user=user, instrument=instrument_id, status=AssessmentResponse.Status.DRAFT
@@ -155,7 +168,8 @@ def _summary(instrument: Instrument, response: AssessmentResponse) -> str:
 
 @transaction.atomic
 def retake_schedule_set(*, user: Any, instrument_id: str, every_days: int | None) -> None:
-    _instrument(instrument_id)
+    if _instrument(instrument_id).per_person:
+        raise ValidationError("This questionnaire is taken from a person's page on your map.")
     if not every_days:
         RetakeSchedule.objects.filter(user=user, instrument=instrument_id).delete()
         return

@@ -35,6 +35,18 @@ def _instrument_or_404(instrument_id: str) -> Instrument:
     return instrument
 
 
+def _about_one_person(request: HttpRequest, instrument: Instrument) -> HttpResponse | None:
+    """Questionnaires about one relationship are taken from that person's page."""
+    if not instrument.per_person:
+        return None
+    messages.info(
+        request,
+        f"The {instrument.short_name} is about one person. Open someone on your map and "
+        "choose “How do you feel in this relationship?”.",
+    )
+    return redirect("network:index")
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     latest = selectors.latest_by_instrument(user=request.user)
@@ -46,6 +58,8 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def take(request: HttpRequest, instrument_id: str) -> HttpResponse:
     instrument = _instrument_or_404(instrument_id)
+    if elsewhere := _about_one_person(request, instrument):
+        return elsewhere
     draft = services.draft_for(user=request.user, instrument_id=instrument_id)
     if request.method == "POST":
         data = request.POST.copy()
@@ -136,6 +150,8 @@ def result(request: HttpRequest, response_id: int) -> HttpResponse:
 @login_required
 def history(request: HttpRequest, instrument_id: str) -> HttpResponse:
     instrument = _instrument_or_404(instrument_id)
+    if elsewhere := _about_one_person(request, instrument):
+        return elsewhere
     rows = list(selectors.history_for(user=request.user, instrument_id=instrument_id))
     labels = {b["id"]: b["label"] for b in instrument.meta["bands"]}
     labels.update(ASQ_LABELS)

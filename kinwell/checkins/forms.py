@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from kinwell.checkins.models import FIVE_S, CheckIn
@@ -18,8 +20,8 @@ class CheckInForm(forms.Form):
         help_text="Private. Only you see it.",
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         for name, label, question, anchors in FIVE_S:
             self.fields[name] = forms.TypedChoiceField(
                 label=label,
@@ -28,5 +30,25 @@ class CheckInForm(forms.Form):
                 coerce=int,
                 widget=forms.RadioSelect,
             )
-        order = [name for name, *_ in FIVE_S] + ["window", "mood", "note"]
-        self.order_fields(order)
+        order = [name for name, *_ in FIVE_S] + ["window", "mood"]
+        if user is not None:
+            from kinwell.network.selectors import people_queryset
+
+            # Only the member's own map people can be chosen: anyone else's id is "not a
+            # valid choice", worded the same as an id that does not exist.
+            people = people_queryset(user=user)
+            if people.exists():
+                self.fields["connections"] = forms.ModelMultipleChoiceField(
+                    queryset=people,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                    label="Who did I connect with today?",
+                    help_text="Anyone from your map you were in touch with, in any way.",
+                    error_messages={
+                        "invalid_choice": "Choose people from your own map.",
+                        "invalid_pk_value": "Choose people from your own map.",
+                    },
+                )
+                self.fields["connections"].label_from_instance = lambda p: p.alias  # type: ignore[attr-defined]
+                order.append("connections")
+        self.order_fields([*order, "note"])

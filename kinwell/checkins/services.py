@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -24,11 +25,15 @@ def _tz(user: Any) -> Any:
 
 
 @transaction.atomic
-def checkin_save(*, user: Any, **values: Any) -> tuple[CheckIn, SafetyOutcome]:
+def checkin_save(
+    *, user: Any, connections: Iterable[Any] | None = None, **values: Any
+) -> tuple[CheckIn, SafetyOutcome]:
     """Create or update today's check-in (the member's own day, in their time zone).
 
     A changed note is screened in the same transaction; the note is stored whatever the
-    result, and stays private.
+    result, and stays private. `connections` (people from the member's own map) are
+    logged as contacts for the day and linked to the check-in; None leaves them as they
+    are.
     """
     day = member_today(user)
     checkin = CheckIn.objects.select_for_update().filter(user=user, day=day).first()
@@ -41,6 +46,11 @@ def checkin_save(*, user: Any, **values: Any) -> tuple[CheckIn, SafetyOutcome]:
     checkin.note = (checkin.note or "").strip()
     checkin.full_clean()
     checkin.save()
+    if connections is not None:
+        # Imported here: the map's services import this module for member_today.
+        from kinwell.network.services import checkin_connections_set
+
+        checkin_connections_set(user=user, checkin=checkin, people=connections)
     outcome = SafetyOutcome(level="none")
     if checkin.note and checkin.note != old_note:
         outcome = text_screen(

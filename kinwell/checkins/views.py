@@ -16,7 +16,9 @@ from kinwell.safety.help import inline_help
 def today(request: HttpRequest) -> HttpResponse:
     existing = selectors.checkin_today(user=request.user)
     initial = model_to_dict(existing) if existing else None
-    form = CheckInForm(request.POST or None, initial=initial)
+    if existing is not None and initial is not None:
+        initial["connections"] = selectors.connections_of(checkin=existing)
+    form = CheckInForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         checkin, outcome = services.checkin_save(user=request.user, **form.cleaned_data)
         if outcome.shows_help:
@@ -52,7 +54,7 @@ def history(request: HttpRequest) -> HttpResponse:
         request,
         "checkins/history.html",
         {
-            "checkins": selectors.checkins_recent(user=request.user, days=30),
+            "checkins": selectors.checkins_recent_with_people(user=request.user, days=30),
             "days": selectors.days_checked_in(user=request.user),
         },
     )

@@ -19,6 +19,7 @@ BASE_ROUTES = [
     "safety:queue",
     "safety:reports",
     "checkins:today",
+    "network:index",
     "circles:index",
     "assessments:index",
     "accounts:profile",

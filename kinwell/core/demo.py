@@ -67,6 +67,7 @@ def seed_demo(*, password: str = "") -> tuple[str, list[DemoPerson]]:
                 account_services.consent_set(user=user, purpose=purpose, granted=True)
         if person.role == "member":
             _seed_member_life(user, person)
+            _seed_map(user, person)
     return password, PEOPLE
 
 
@@ -159,3 +160,73 @@ def _seed_assessments(user: User, person: DemoPerson) -> None:
             instrument_id="ecr-r",
             answers={str(i): (3 if i <= 18 else 5) for i in range(1, 37)},
         )
+
+
+# Relationship maps: (alias, kind, circle, received, given, safety, days since last contact,
+# rhythm in days). River's map is fairly full; Sage's is thin, so its gaps show.
+_RIVER_MAP = [
+    ("Jo", "family", 1, ["emotional", "practical"], ["emotional", "companionship"], 4, None, 7),
+    ("Sam", "friend", 1, ["emotional", "companionship"], ["emotional"], 3, 24, 14),
+    ("Dr Okafor", "therapist", 2, ["emotional", "informational"], [], 3, None, 0),
+    ("Priya", "colleague", 2, ["practical", "informational"], ["informational"], 3, 40, 30),
+    ("Mum", "family", 2, ["practical"], ["practical", "emotional"], 2, 70, 30),
+    ("Walking group", "group", 3, ["companionship"], ["companionship"], 3, None, 14),
+    ("Ali next door", "other", 3, ["practical"], ["companionship"], 3, 20, 0),
+]
+# Check-ins (days ago) that name someone from River's map.
+_RIVER_CONNECTIONS = {12: ["Walking group"], 9: ["Dr Okafor"], 3: ["Jo"]}
+_SAGE_MAP = [
+    ("Marcus", "partner", 2, ["practical", "companionship"], ["emotional", "practical"], 2, 1, 0),
+    ("Aunt Rosa", "family", 3, [], ["companionship"], 3, 100, 90),
+    ("Kim", "colleague", 2, [], ["informational"], 3, 35, 30),
+    ("Book club", "group", 3, [], [], 3, 21, 30),
+    ("Tasha", "friend", 3, [], ["emotional"], 4, 200, 90),
+]
+
+
+def _seed_map(user: User, person: DemoPerson) -> None:
+    from kinwell.assessments.services import response_submit
+    from kinwell.checkins.models import CheckIn
+    from kinwell.checkins.services import member_today
+    from kinwell.network.models import Person
+    from kinwell.network.services import checkin_connections_set, person_create
+
+    if Person.objects.filter(user=user).exists():
+        return
+    today = member_today(user)
+    river = person.display_name == "River"
+    people = {}
+    for alias, kind, circle, received, given, safety, ago, rhythm in (
+        _RIVER_MAP if river else _SAGE_MAP
+    ):
+        people[alias] = person_create(
+            user=user,
+            alias=alias,
+            kind=kind,
+            circle=circle,
+            support_received=received,
+            support_given=given,
+            safety=safety,
+            last_contact=today - timedelta(days=ago) if ago is not None else None,
+            rhythm_days=rhythm,
+        )
+    if river:
+        for ago, aliases in _RIVER_CONNECTIONS.items():
+            checkin = CheckIn.objects.filter(user=user, day=today - timedelta(days=ago)).first()
+            if checkin is not None:
+                checkin_connections_set(
+                    user=user, checkin=checkin, people=[people[a] for a in aliases]
+                )
+        # ECR-RS about Jo: at ease leaning on her, little worry about her care.
+        answers = [6, 6, 6, 6, 2, 2, 2, 1, 2]
+        about = people["Jo"]
+    else:
+        # ECR-RS about Marcus: closeness feels hard and worry runs high.
+        answers = [3, 2, 3, 2, 5, 6, 6, 5, 6]
+        about = people["Marcus"]
+    response_submit(
+        user=user,
+        instrument_id="ecr-rs",
+        answers={str(n): v for n, v in enumerate(answers, start=1)},
+        person=about,
+    )

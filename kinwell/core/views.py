@@ -11,6 +11,7 @@ from kinwell.checkins.selectors import checkin_today
 from kinwell.core import privacy
 from kinwell.core.selectors import audit_events_about, notifications_for
 from kinwell.core.services import notifications_mark_read
+from kinwell.network.selectors import overdue_people
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -33,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "notifications": notifications_for(user=user, limit=5),
             "checked_in": checkin_today(user=user) is not None,
             "due": due_retakes(user=user),
+            "nudges": overdue_people(user=user, limit=3),
         },
     )
 
