@@ -91,3 +91,74 @@ class ChatForm(forms.Form):
 class RemoveForm(forms.Form):
     user_id = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label="Why (the member sees this)", max_length=400)
+
+
+class CircleSettingsForm(forms.Form):
+    unseen_hours = forms.IntegerField(
+        label="Tell partners and me about an unanswered post after (hours)",
+        min_value=1,
+        max_value=168,
+    )
+    coach_default = forms.BooleanField(
+        label="Turn the empathy coach on by default for replies in this circle",
+        required=False,
+    )
+
+
+class MuteForm(forms.Form):
+    user = forms.ChoiceField(label="Member")
+    hours = forms.TypedChoiceField(
+        label="For how long",
+        coerce=int,
+        choices=[(1, "1 hour"), (6, "6 hours"), (24, "1 day"), (72, "3 days"), (168, "7 days")],
+    )
+    reason = forms.CharField(label="Why (they will see this)", max_length=400)
+
+    def __init__(self, *args: Any, circle: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from kinwell.circles.models import Membership
+
+        members = Membership.objects.filter(
+            circle=circle, status=Membership.Status.ACTIVE, role=Membership.Role.MEMBER
+        ).select_related("user")
+        self.fields["user"].choices = [  # type: ignore[attr-defined]
+            (str(m.user_id), m.user.display_name) for m in members
+        ]
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=120, initial="Circle meeting")
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(
+        label="Start time (your time)", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    minutes = forms.IntegerField(label="Length in minutes", min_value=15, max_value=240, initial=60)
+    where = forms.CharField(
+        label="Link or place",
+        max_length=300,
+        required=False,
+        help_text="Shown only to the circle.",
+    )
+
+    def __init__(self, *args: Any, user: Any, circle: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not self.is_bound:
+            from kinwell.circles.slots import next_meeting, zone_of
+
+            start = next_meeting(circle.slot).astimezone(zone_of(user))
+            self.initial.update({"date": start.date(), "time": start.time().replace(second=0)})
+
+    def meeting_fields(self) -> dict[str, Any]:
+        from datetime import datetime
+
+        from kinwell.circles.slots import zone_of
+
+        data = self.cleaned_data
+        starts_at = datetime.combine(data["date"], data["time"], tzinfo=zone_of(self.user))
+        return {
+            "starts_at": starts_at,
+            "minutes": data["minutes"],
+            "title": data["title"],
+            "where": data["where"],
+        }

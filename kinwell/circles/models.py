@@ -23,6 +23,11 @@ class Circle(models.Model):
     coach_default = models.BooleanField(
         default=False, help_text="The empathy coach is on by default for this circle's replies."
     )
+    # After this many hours with no reply or acknowledgement, the writer's partner and the
+    # facilitator are told, so no one is left unseen.
+    unseen_hours = models.PositiveSmallIntegerField(default=24)
+    # Secret part of the subscribable calendar feed URL; rotating it revokes old links.
+    feed_token = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -71,6 +76,9 @@ class Membership(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     stage = models.CharField(max_length=8, choices=Stage.choices, blank=True)
     agreed_version = models.PositiveIntegerField(default=0)
+    # A facilitator can pause someone's posting in this circle, with a reason they see.
+    muted_until = models.DateTimeField(null=True, blank=True)
+    mute_reason = models.CharField(max_length=400, blank=True)
     agreed_at = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -138,6 +146,8 @@ class Post(models.Model):
     )
     is_reply = models.BooleanField(default=False)
     body = models.TextField(max_length=POST_MAX)
+    pinned = models.BooleanField(default=False)
+    unseen_notified_at = models.DateTimeField(null=True, blank=True)
     visibility = models.CharField(
         max_length=8, choices=Visibility.choices, default=Visibility.VISIBLE
     )
@@ -182,6 +192,12 @@ class ChatMessage(models.Model):
 class Acknowledgement(models.Model):
     """ "I see you": a member lets another know their words landed."""
 
+    class Response(models.TextChoices):
+        SEE = "see", "I see you"
+        WITH = "with", "I'm with you"
+        TOO = "too", "Me too"
+        THANKS = "thanks", "Thank you"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="circle_acks"
     )
@@ -191,6 +207,7 @@ class Acknowledgement(models.Model):
     message = models.ForeignKey(
         ChatMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="acks"
     )
+    response = models.CharField(max_length=8, choices=Response.choices, default=Response.SEE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -213,3 +230,61 @@ class Acknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"ack {self.pk}"
+
+
+class Meeting(models.Model):
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="meetings")
+    starts_at = models.DateTimeField()
+    minutes = models.PositiveSmallIntegerField(default=60)
+    title = models.CharField(max_length=120)
+    # A video link or a place; shown only to the circle.
+    where = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.starts_at:%Y-%m-%d %H:%M})"
+
+
+class Partnership(models.Model):
+    """Accountability partners: two members of a circle, by consent of both."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Asked"
+        ACTIVE = "active", "Partners"
+        DECLINED = "declined", "Declined"
+        ENDED = "ended", "Ended"
+
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="partnerships")
+    asker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partnerships_asked"
+    )
+    partner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partnerships_received"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    quiet_days = models.PositiveSmallIntegerField(default=4)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # When each side was last nudged that the other went quiet, so nudges do not repeat.
+    asker_nudged_at = models.DateTimeField(null=True, blank=True)
+    partner_nudged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(asker=models.F("partner")), name="no_self_partner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asker_id} & {self.partner_id} ({self.status})"
+
+    def other(self, user_id: int) -> int:
+        return self.partner_id if user_id == self.asker_id else self.asker_id

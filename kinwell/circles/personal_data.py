@@ -3,7 +3,9 @@ from kinwell.circles.models import (
     Agreement,
     ChatMessage,
     JoinRequest,
+    Meeting,
     Membership,
+    Partnership,
     Post,
 )
 from kinwell.core.privacy import DataCategory, register
@@ -69,5 +71,36 @@ register(
         purpose="The version history of a circle's agreements.",
         visible_to=CIRCLE,
         kept_on_delete="The agreements belong to the circle; the link to you is removed.",
+    )
+)
+register(
+    DataCategory(
+        key="circles.partnerships_asked",
+        model=Partnership,
+        owner="asker",
+        title="Accountability partners you asked",
+        purpose="So partners can look out for each other.",
+        visible_to="You and your partner.",
+    )
+)
+register(
+    DataCategory(
+        key="circles.partnerships_received",
+        model=Partnership,
+        owner="partner",
+        title="Accountability partners who asked you",
+        purpose="So partners can look out for each other.",
+        visible_to="You and your partner.",
+    )
+)
+register(
+    DataCategory(
+        key="circles.meetings_scheduled",
+        model=Meeting,
+        owner="created_by",
+        title="Circle meetings you scheduled (facilitators)",
+        purpose="So the circle knows when and where to meet.",
+        visible_to=CIRCLE,
+        kept_on_delete="The meeting belongs to the circle; the link to you is removed.",
     )
 )

@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -13,7 +13,9 @@ from kinwell.circles.models import (
     ChatMessage,
     Circle,
     JoinRequest,
+    Meeting,
     Membership,
+    Partnership,
     Post,
     Visibility,
 )
@@ -82,34 +84,48 @@ def _visible_to(viewer: Any) -> Q:
 
 
 def _threads(viewer: Any) -> QuerySet[Post]:
-    """Top-level posts with replies, "I see you" counts and whether the viewer gave one;
-    blocked and muted authors are left out. A constant number of queries."""
+    """Top-level posts with replies and who acknowledged each (so the writer sees who saw
+    them) and the viewer's own response; blocked and muted authors are left out. A
+    constant number of queries."""
     hidden = _hidden_authors(viewer)
-    mine = Acknowledgement.objects.filter(user=viewer, post=OuterRef("pk"))
+    mine = Acknowledgement.objects.filter(user=viewer, post=OuterRef("pk")).values("response")
+    acks = Acknowledgement.objects.exclude(user_id__in=hidden).select_related("user")
 
     def annotated(queryset: QuerySet[Post]) -> QuerySet[Post]:
         return (
             queryset.filter(_visible_to(viewer))
             .exclude(author_id__in=hidden)
             .select_related("author")
-            .annotate(ack_count=Count("acks", distinct=True), acked=Exists(mine))
+            .annotate(my_response=Subquery(mine[:1]))
+            .prefetch_related(Prefetch("acks", queryset=acks))
         )
 
     replies = annotated(Post.objects.all()).order_by("created_at", "pk")
-    return annotated(Post.objects.filter(is_reply=False)).prefetch_related(
-        Prefetch("replies", queryset=replies)
-    )
+    return annotated(Post.objects.all()).prefetch_related(Prefetch("replies", queryset=replies))
 
 
 def posts_for_circle(*, circle: Circle, viewer: Any, limit: int = 30) -> list[Post]:
-    return list(_threads(viewer).filter(circle=circle).order_by("-created_at", "-pk")[:limit])
+    return list(
+        _threads(viewer)
+        .filter(circle=circle, is_reply=False)
+        .order_by("-pinned", "-created_at", "-pk")[:limit]
+    )
 
 
 def post_get_for_member(*, user: Any, circle_id: int, post_id: int) -> Post:
     circle_get_for_member(user=user, circle_id=circle_id)
-    post = _threads(user).filter(circle_id=circle_id, pk=post_id).first()
+    post = _threads(user).filter(circle_id=circle_id, pk=post_id, is_reply=False).first()
     if post is None:
         raise Http404
+    return post
+
+
+def post_card_for(*, user: Any, post_id: int) -> Post:
+    """One post or reply as its card shows it, for a member of its circle."""
+    post = _threads(user).filter(pk=post_id).first()
+    if post is None:
+        raise Http404
+    circle_get_for_member(user=user, circle_id=post.circle_id)
     return post
 
 
@@ -146,3 +162,37 @@ def chat_history(*, circle: Circle, viewer: Any, limit: int = 50) -> list[ChatMe
     )
     rows.reverse()
     return rows
+
+
+def meetings_for(*, circle: Circle, upcoming_only: bool = True) -> list[Meeting]:
+    meetings = Meeting.objects.filter(circle=circle)
+    if upcoming_only:
+        meetings = meetings.filter(starts_at__gte=timezone.now() - timedelta(hours=4))
+    return list(meetings.order_by("starts_at")[:20])
+
+
+def partnerships_for(*, user: Any, circle: Circle) -> list[Partnership]:
+    return list(
+        Partnership.objects.filter(Q(asker=user) | Q(partner=user), circle=circle)
+        .exclude(status__in=[Partnership.Status.DECLINED, Partnership.Status.ENDED])
+        .select_related("asker", "partner")
+    )
+
+
+def not_seen_lately(*, circle: Circle, days: int = 7) -> list[tuple[Any, Any]]:
+    """For the facilitator: members with no post, chat or check-in for `days` days, with
+    when they were last active (None: not yet)."""
+    from kinwell.circles.services import last_active
+
+    members = list(
+        Membership.objects.filter(
+            circle=circle, status=Membership.Status.ACTIVE, role=Membership.Role.MEMBER
+        ).select_related("user")
+    )
+    seen = last_active([m.user_id for m in members])
+    cutoff = timezone.now() - timedelta(days=days)
+    quiet = [(m.user, seen.get(m.user_id)) for m in members]
+    return sorted(
+        [(user, when) for user, when in quiet if when is None or when < cutoff],
+        key=lambda pair: (pair[1] is not None, pair[1] or 0),
+    )

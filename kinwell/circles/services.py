@@ -1,6 +1,8 @@
 """Writes for circles: join requests, matching, agreements, posts, chat, "I see you"."""
 
 import logging
+import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +11,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +27,9 @@ from kinwell.circles.models import (
     ChatMessage,
     Circle,
     JoinRequest,
+    Meeting,
     Membership,
+    Partnership,
     Post,
     Stage,
     Visibility,
@@ -410,6 +414,18 @@ def _may_take_part(user: Any, circle_id: int) -> Membership:
     return membership
 
 
+def _may_write(user: Any, circle_id: int) -> Membership:
+    membership = _may_take_part(user, circle_id)
+    if membership.muted_until and membership.muted_until > timezone.now():
+        when = timezone.localtime(membership.muted_until).strftime("%d %b, %H:%M")
+        reason = f" The reason given: {membership.mute_reason}" if membership.mute_reason else ""
+        raise ValidationError(
+            f"Your facilitator paused your posting in this circle until {when}.{reason} You "
+            "can still read, acknowledge others, check in and use Get help now."
+        )
+    return membership
+
+
 def _clean_text(body: str, limit: int, what: str) -> str:
     body = (body or "").strip()
     if not body:
@@ -430,7 +446,7 @@ def post_create(
     Urgent words are kept but held until the writer chooses whether the circle sees them;
     help is shown to the writer either way and the facilitator is told.
     """
-    _may_take_part(author, circle_id)
+    _may_write(author, circle_id)
     body = _clean_text(body, POST_MAX, "reply" if parent_id else "post")
     parent = None
     if parent_id is not None:
@@ -491,12 +507,22 @@ def held_choose(*, author: Any, kind: str, item_id: int, share: bool) -> Post | 
 
 
 @transaction.atomic
-def ack_toggle(*, user: Any, post_id: int | None = None, message_id: int | None = None) -> bool:
-    """ "I see you" on a post or chat message in a circle the member belongs to.
+def ack_toggle(
+    *,
+    user: Any,
+    post_id: int | None = None,
+    message_id: int | None = None,
+    response: str = Acknowledgement.Response.SEE,
+) -> str:
+    """Acknowledge a post or chat message in a circle the member belongs to, with one of a
+    few short responses ("I see you", "I'm with you", "Me too", "Thank you").
 
-    Returns whether the acknowledgement is now on. Acknowledging your own words is not
-    offered: the point is to let someone else know they were noticed.
+    Returns the response now given, or "" when the same response was taken back. Choosing
+    another response replaces the first. Acknowledging your own words is not offered: the
+    point is to let someone else know they were noticed.
     """
+    if response not in Acknowledgement.Response.values:
+        raise ValidationError("Choose one of the responses offered.")
     if post_id is not None:
         target: Post | ChatMessage | None = Post.objects.filter(
             pk=post_id, visibility=Visibility.VISIBLE
@@ -511,26 +537,31 @@ def ack_toggle(*, user: Any, post_id: int | None = None, message_id: int | None 
     if target.author_id == user.pk:
         raise ValidationError("This is your own message.")
     lookup: dict[str, Any] = {"post": target} if isinstance(target, Post) else {"message": target}
-    existing = Acknowledgement.objects.filter(user=user, **lookup).first()
+    existing = Acknowledgement.objects.select_for_update().filter(user=user, **lookup).first()
     if existing is not None:
-        existing.delete()
-        return False
+        if existing.response == response:
+            existing.delete()
+            return ""
+        existing.response = response
+        existing.save(update_fields=["response"])
+        return response
     try:
         with transaction.atomic():
-            Acknowledgement.objects.create(user=user, **lookup)
+            Acknowledgement.objects.create(user=user, response=response, **lookup)
     except IntegrityError:
-        return True
+        return response
     if isinstance(target, Post):
         url = reverse("circles:post", args=[target.circle_id, target.pk])
     else:
         url = reverse("circles:circle", args=[target.circle_id]) + f"#message-{target.pk}"
+    label = Acknowledgement.Response(response).label
     notification_send(
         user=target.author,
-        title=f"{user.display_name} sees you",
+        title=f"{user.display_name}: {label}",
         body="Someone in your circle noticed what you shared.",
         url=url,
     )
-    return True
+    return response
 
 
 # --- Chat -----------------------------------------------------------------------------
@@ -545,7 +576,7 @@ def chat_send(
     The caller broadcasts after commit (consumers do it themselves, to skip a hop). A
     resend with the same client id returns the stored message instead of a second copy.
     """
-    _may_take_part(author, circle_id)
+    _may_write(author, circle_id)
     body = _clean_text(body, CHAT_MAX, "message")
     client_id = (client_id or "")[:40]
     if client_id:
@@ -587,3 +618,305 @@ def chat_event(message: ChatMessage) -> dict[str, Any]:
 def broadcast_message(message: ChatMessage) -> None:
     """For messages stored outside a socket (the no-script form, a shared held message)."""
     _group_send(chat_group(message.circle_id), chat_event(message))
+
+
+# --- Facilitator tools ----------------------------------------------------------------
+
+
+def _facilitator_only(actor: Any, circle_id: int) -> None:
+    if not is_facilitator(actor, circle_id):
+        raise PermissionDenied("Only this circle's facilitator can do that.")
+
+
+@transaction.atomic
+def post_pin(*, actor: Any, post_id: int, pinned: bool) -> Post:
+    post = Post.objects.select_for_update().filter(pk=post_id, is_reply=False).first()
+    if post is None:
+        raise ValidationError("That post is no longer here.")
+    _facilitator_only(actor, post.circle_id)
+    post.pinned = pinned
+    post.save(update_fields=["pinned"])
+    return post
+
+
+@transaction.atomic
+def member_mute(*, actor: Any, circle_id: int, user_id: int, hours: int, reason: str) -> None:
+    """Pause a member's posting in this circle for a while; they see the reason."""
+    _facilitator_only(actor, circle_id)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why, so the member understands."})
+    if not 1 <= hours <= 24 * 14:
+        raise ValidationError({"hours": "Choose between 1 hour and 14 days."})
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("circle", "user")
+        .filter(circle_id=circle_id, user_id=user_id, status=Membership.Status.ACTIVE)
+        .first()
+    )
+    if membership is None or membership.user_id == actor.pk:
+        raise ValidationError("That person is not a member you can pause.")
+    membership.muted_until = timezone.now() + timedelta(hours=hours)
+    membership.mute_reason = reason.strip()[:400]
+    membership.save(update_fields=["muted_until", "mute_reason"])
+    audit_record(
+        actor=actor,
+        subject=membership.user,
+        action="paused posting in circle",
+        target=membership.circle.name,
+        reason=membership.mute_reason,
+    )
+    notification_send(
+        user=membership.user,
+        title=f"Your posting in {membership.circle.name} is paused for {hours} hours",
+        body=membership.mute_reason,
+        url=reverse("circles:circle", args=[circle_id]),
+    )
+
+
+@transaction.atomic
+def circle_settings_save(
+    *, actor: Any, circle_id: int, unseen_hours: int, coach_default: bool
+) -> Circle:
+    _facilitator_only(actor, circle_id)
+    if not 1 <= unseen_hours <= 24 * 7:
+        raise ValidationError({"unseen_hours": "Choose between 1 and 168 hours."})
+    circle = Circle.objects.select_for_update().get(pk=circle_id)
+    circle.unseen_hours = unseen_hours
+    circle.coach_default = coach_default
+    circle.save(update_fields=["unseen_hours", "coach_default"])
+    return circle
+
+
+@transaction.atomic
+def meeting_create(
+    *, actor: Any, circle_id: int, starts_at: Any, minutes: int, title: str, where: str = ""
+) -> Meeting:
+    _facilitator_only(actor, circle_id)
+    if starts_at <= timezone.now():
+        raise ValidationError({"starts_at": "Choose a time in the future."})
+    if not 15 <= minutes <= 240:
+        raise ValidationError({"minutes": "Meetings last between 15 minutes and 4 hours."})
+    meeting = Meeting.objects.create(
+        circle_id=circle_id,
+        starts_at=starts_at,
+        minutes=minutes,
+        title=(title or "").strip()[:120] or "Circle meeting",
+        where=(where or "").strip()[:300],
+        created_by=actor,
+    )
+    for membership in (
+        Membership.objects.filter(circle_id=circle_id, status=Membership.Status.ACTIVE)
+        .exclude(user=actor)
+        .select_related("user")
+    ):
+        notification_send(
+            user=membership.user,
+            title=f"New meeting: {meeting.title}",
+            url=reverse("circles:meetings", args=[circle_id]),
+        )
+    return meeting
+
+
+@transaction.atomic
+def meeting_delete(*, actor: Any, meeting_id: int) -> None:
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    if meeting is None:
+        raise ValidationError("That meeting is no longer scheduled.")
+    _facilitator_only(actor, meeting.circle_id)
+    meeting.delete()
+
+
+@transaction.atomic
+def feed_token_for(*, user: Any, circle_id: int) -> str:
+    """The circle's calendar feed secret, made on first use; members only."""
+    _may_take_part(user, circle_id)
+    circle = Circle.objects.select_for_update().get(pk=circle_id)
+    if not circle.feed_token:
+        circle.feed_token = secrets.token_urlsafe(24)
+        circle.save(update_fields=["feed_token"])
+    return circle.feed_token
+
+
+@transaction.atomic
+def feed_token_rotate(*, actor: Any, circle_id: int) -> str:
+    _facilitator_only(actor, circle_id)
+    circle = Circle.objects.select_for_update().get(pk=circle_id)
+    circle.feed_token = secrets.token_urlsafe(24)
+    circle.save(update_fields=["feed_token"])
+    return circle.feed_token
+
+
+# --- Partners -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def partner_ask(*, user: Any, circle_id: int, partner_id: int) -> Partnership:
+    """Ask another member of the circle to be accountability partners; they may say no."""
+    _may_take_part(user, circle_id)
+    if partner_id == user.pk:
+        raise ValidationError("Choose someone else in your circle.")
+    partner = (
+        Membership.objects.filter(
+            circle_id=circle_id, user_id=partner_id, status=Membership.Status.ACTIVE
+        )
+        .select_related("user")
+        .first()
+    )
+    if partner is None or partner_id in blocked_ids_for(user=user):
+        raise ValidationError("That person is not in this circle.")
+    open_pair = Partnership.objects.filter(
+        Q(asker=user, partner_id=partner_id) | Q(asker_id=partner_id, partner=user),
+        circle_id=circle_id,
+        status__in=[Partnership.Status.PROPOSED, Partnership.Status.ACTIVE],
+    ).exists()
+    if open_pair:
+        raise ValidationError("You have already asked each other.")
+    pair = Partnership.objects.create(circle_id=circle_id, asker=user, partner=partner.user)
+    notification_send(
+        user=partner.user,
+        title=f"{user.display_name} asked you to be accountability partners",
+        body="You can say yes or no; no one else is told.",
+        url=reverse("circles:partners", args=[circle_id]),
+    )
+    return pair
+
+
+@transaction.atomic
+def partner_answer(*, user: Any, partnership_id: int, accept: bool) -> Partnership:
+    pair = (
+        Partnership.objects.select_for_update(of=("self",))
+        .select_related("asker")
+        .filter(pk=partnership_id, partner=user)
+        .first()
+    )
+    if pair is None:
+        raise PermissionDenied("This request is not yours to answer.")
+    if pair.status != Partnership.Status.PROPOSED:
+        raise ValidationError("You already answered.")
+    pair.status = Partnership.Status.ACTIVE if accept else Partnership.Status.DECLINED
+    pair.answered_at = timezone.now()
+    pair.save(update_fields=["status", "answered_at"])
+    if accept:
+        notification_send(
+            user=pair.asker,
+            title=f"{user.display_name} is now your accountability partner",
+            url=reverse("circles:partners", args=[pair.circle_id]),
+        )
+    return pair
+
+
+@transaction.atomic
+def partner_end(*, user: Any, partnership_id: int) -> None:
+    """Either partner can end it at any time, without giving a reason."""
+    updated = Partnership.objects.filter(
+        Q(asker=user) | Q(partner=user),
+        pk=partnership_id,
+        status__in=[Partnership.Status.PROPOSED, Partnership.Status.ACTIVE],
+    ).update(status=Partnership.Status.ENDED)
+    if not updated:
+        raise ValidationError("That partnership has already ended.")
+
+
+# --- Nudges (run by `kinwell circles-nudges`, e.g. every 15 minutes) -------------------
+
+
+def last_active(user_ids: list[int]) -> dict[int, Any]:
+    """When each member last posted, chatted or checked in."""
+    from django.db.models import Max
+
+    from kinwell.checkins.models import CheckIn
+
+    seen: dict[int, Any] = {}
+    for model, field, user_field in (
+        (Post, "created_at", "author_id"),
+        (ChatMessage, "created_at", "author_id"),
+        (CheckIn, "updated_at", "user_id"),
+    ):
+        rows = (
+            model.objects.filter(**{f"{user_field}__in": user_ids})
+            .values(user_field)
+            .annotate(last=Max(field))
+        )
+        for row in rows:
+            uid, when = row[user_field], row["last"]
+            if when and (uid not in seen or when > seen[uid]):
+                seen[uid] = when
+    return seen
+
+
+def nudges_send(*, now: Any = None) -> dict[str, int]:
+    """Tell partners and facilitators about posts no one has answered in the circle's
+    window, and partners about a partner who went quiet. Each nudge is sent once."""
+    now = now or timezone.now()
+    sent = {"unseen": 0, "quiet": 0}
+    posts = (
+        Post.objects.filter(
+            is_reply=False,
+            visibility=Visibility.VISIBLE,
+            unseen_notified_at__isnull=True,
+            created_at__gte=now - timedelta(days=14),
+        )
+        .select_related("circle", "author")
+        .annotate(n_replies=Count("replies", distinct=True), n_acks=Count("acks", distinct=True))
+        .filter(n_replies=0, n_acks=0)
+    )
+    for post in posts:
+        if post.created_at > now - timedelta(hours=post.circle.unseen_hours):
+            continue
+        with transaction.atomic():
+            claimed = Post.objects.filter(pk=post.pk, unseen_notified_at__isnull=True).update(
+                unseen_notified_at=now
+            )
+            if not claimed:
+                continue
+            helpers = set(
+                Partnership.objects.filter(
+                    Q(asker=post.author) | Q(partner=post.author),
+                    circle=post.circle,
+                    status=Partnership.Status.ACTIVE,
+                ).values_list("asker_id", "partner_id")
+            )
+            ids = {i for pair in helpers for i in pair} - {post.author_id}
+            ids |= set(
+                Membership.objects.filter(
+                    circle=post.circle,
+                    role=Membership.Role.FACILITATOR,
+                    status=Membership.Status.ACTIVE,
+                ).values_list("user_id", flat=True)
+            )
+            for helper in User.objects.filter(pk__in=ids - {post.author_id}):
+                notification_send(
+                    user=helper,
+                    title=f"{post.author.display_name}'s post in {post.circle.name} has no "
+                    "reply yet",
+                    body='A few words, or an "I see you", can mean a lot.',
+                    url=reverse("circles:post", args=[post.circle_id, post.pk]),
+                )
+                sent["unseen"] += 1
+    pairs = list(
+        Partnership.objects.filter(status=Partnership.Status.ACTIVE).select_related(
+            "asker", "partner", "circle"
+        )
+    )
+    active = last_active([u for p in pairs for u in (p.asker_id, p.partner_id)])
+    for pair in pairs:
+        for quiet, other, stamp in (
+            (pair.asker, pair.partner, "partner_nudged_at"),
+            (pair.partner, pair.asker, "asker_nudged_at"),
+        ):
+            last = active.get(quiet.pk) or pair.answered_at or pair.created_at
+            if last > now - timedelta(days=pair.quiet_days):
+                continue
+            nudged = getattr(pair, stamp)
+            if nudged and nudged > last:
+                continue
+            with transaction.atomic():
+                Partnership.objects.filter(pk=pair.pk).update(**{stamp: now})
+                notification_send(
+                    user=other,
+                    title=f"{quiet.display_name} has been quiet for a few days",
+                    body="A short hello from a partner can help. No pressure on either of you.",
+                    url=reverse("circles:circle", args=[pair.circle_id]),
+                )
+            sent["quiet"] += 1
+    return sent

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kinwell.accounts.roles import has_role
@@ -14,15 +15,20 @@ from kinwell.circles.forms import (
     AcceptForm,
     AgreementForm,
     ChatForm,
+    CircleSettingsForm,
     JoinForm,
+    MeetingForm,
+    MuteForm,
     PostForm,
     RemoveForm,
     ReplyForm,
 )
-from kinwell.circles.models import Agreement, Circle, JoinRequest
+from kinwell.circles.models import Acknowledgement, Agreement, Circle, JoinRequest
 from kinwell.circles.slots import local_label
 from kinwell.core.forms import apply_validation_error
 from kinwell.safety.help import inline_help
+
+RESPONSES = Acknowledgement.Response.choices
 
 
 def _space(request: HttpRequest, circle_id: int) -> Any:
@@ -158,8 +164,12 @@ def _circle_context(request: HttpRequest, circle: Circle, membership: Any) -> di
         "unseen": selectors.unseen_posts(circle=circle, viewer=user),
         "history": selectors.chat_history(circle=circle, viewer=user),
         "post_form": PostForm(),
+        "responses": RESPONSES,
+        "meetings": selectors.meetings_for(circle=circle)[:3],
+        "partners": selectors.partnerships_for(user=user, circle=circle),
         "chat_form": ChatForm(),
         "chat_path": f"/ws/circles/{circle.pk}/chat/",
+        "now": timezone.now(),
     }
 
 
@@ -252,10 +262,11 @@ def ack(request: HttpRequest, kind: str, item_id: int) -> HttpResponse:
     if kind not in ("post", "message"):
         raise Http404
     try:
-        on = services.ack_toggle(
+        given = services.ack_toggle(
             user=request.user,
             post_id=item_id if kind == "post" else None,
             message_id=item_id if kind == "message" else None,
+            response=request.POST.get("response") or Acknowledgement.Response.SEE,
         )
     except PermissionDenied:
         raise Http404 from None
@@ -263,12 +274,25 @@ def ack(request: HttpRequest, kind: str, item_id: int) -> HttpResponse:
         if request.htmx:  # type: ignore[attr-defined]
             return HttpResponse(exc.messages[0], status=400)
         messages.error(request, exc.messages[0])
-        return redirect(request.POST.get("next") or "circles:index")
+        return redirect(_safe_next(request) or "circles:index")
     if request.htmx:  # type: ignore[attr-defined]
+        if kind == "message":
+            return render(
+                request,
+                "circles/_ack_button.html",
+                {"kind": kind, "item_id": item_id, "on": bool(given)},
+            )
+        card = selectors.post_card_for(user=request.user, post_id=item_id)
         return render(
-            request, "circles/_ack_button.html", {"kind": kind, "item_id": item_id, "on": on}
+            request,
+            "circles/_post.html",
+            {
+                "post": card,
+                "responses": RESPONSES,
+                "is_facilitator": services.is_facilitator(request.user, card.circle_id),
+            },
         )
-    messages.success(request, "They will know you see them." if on else "Taken back.")
+    messages.success(request, "They will know you see them." if given else "Taken back.")
     return redirect(_safe_next(request) or "circles:index")
 
 
@@ -391,4 +415,228 @@ def matching_page(request: HttpRequest) -> HttpResponse:
         request,
         "circles/matching.html",
         {"waiting": list(waiting), "circles": circles, "result": result},
+    )
+
+
+# --- Facilitator tools ----------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def pin(request: HttpRequest, post_id: int) -> HttpResponse:
+    try:
+        post = services.post_pin(
+            actor=request.user, post_id=post_id, pinned=request.POST.get("pinned") == "yes"
+        )
+    except (PermissionDenied, ValidationError):
+        raise Http404 from None
+    return redirect("circles:circle", post.circle_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def facilitate(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """The facilitator's page: circle settings, pausing a member, who has gone quiet."""
+    membership = selectors.membership_for(user=request.user, circle_id=circle_id)
+    if not services.is_facilitator(request.user, circle_id):
+        raise PermissionDenied("This page is for the circle's facilitator.")
+    circle = membership.circle
+    settings_form = CircleSettingsForm(
+        request.POST if request.POST.get("form") == "settings" else None,
+        initial={"unseen_hours": circle.unseen_hours, "coach_default": circle.coach_default},
+    )
+    mute_form = MuteForm(
+        request.POST if request.POST.get("form") == "mute" else None, circle=circle
+    )
+    if request.method == "POST":
+        form: Any = settings_form if request.POST.get("form") == "settings" else mute_form
+        if form.is_valid():
+            try:
+                if form is settings_form:
+                    services.circle_settings_save(
+                        actor=request.user, circle_id=circle_id, **form.cleaned_data
+                    )
+                    messages.success(request, "Saved.")
+                else:
+                    services.member_mute(
+                        actor=request.user,
+                        circle_id=circle_id,
+                        user_id=int(form.cleaned_data["user"]),
+                        hours=form.cleaned_data["hours"],
+                        reason=form.cleaned_data["reason"],
+                    )
+                    messages.success(request, "Paused. They have been told why.")
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                return redirect("circles:facilitate", circle_id)
+    return render(
+        request,
+        "circles/facilitate.html",
+        {
+            "circle": circle,
+            "settings_form": settings_form,
+            "mute_form": mute_form,
+            "quiet": selectors.not_seen_lately(circle=circle),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meetings(request: HttpRequest, circle_id: int) -> HttpResponse:
+    found = _space(request, circle_id)
+    if isinstance(found, HttpResponse):
+        return found
+    circle, membership = found
+    is_facilitator = membership.role == "facilitator"
+    form = MeetingForm(request.POST or None, user=request.user, circle=circle)
+    if request.method == "POST":
+        if not is_facilitator:
+            raise PermissionDenied("Only the facilitator schedules meetings.")
+        if form.is_valid():
+            try:
+                services.meeting_create(
+                    actor=request.user, circle_id=circle_id, **form.meeting_fields()
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, "Scheduled. Everyone in the circle has been told.")
+                return redirect("circles:meetings", circle_id)
+    token = services.feed_token_for(user=request.user, circle_id=circle_id)
+    return render(
+        request,
+        "circles/meetings.html",
+        {
+            "circle": circle,
+            "meetings": selectors.meetings_for(circle=circle),
+            "form": form,
+            "is_facilitator": is_facilitator,
+            "slot_label": local_label(circle.slot, request.user),
+            "feed_url": request.build_absolute_uri(
+                reverse("circles:feed", args=[circle_id, token])
+            ),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def meeting_delete(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    from kinwell.circles.models import Meeting
+
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404
+    try:
+        services.meeting_delete(actor=request.user, meeting_id=meeting_id)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(request, "Meeting cancelled.")
+    return redirect("circles:meetings", meeting.circle_id)
+
+
+@login_required
+def meeting_ics(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    from kinwell.circles.calendar import meeting_calendar
+    from kinwell.circles.models import Meeting
+
+    meeting = Meeting.objects.select_related("circle").filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404
+    selectors.membership_for(user=request.user, circle_id=meeting.circle_id)
+    response = HttpResponse(
+        meeting_calendar([meeting], meeting.circle), content_type="text/calendar"
+    )
+    response["Content-Disposition"] = f'attachment; filename="kinwell-meeting-{meeting.pk}.ics"'
+    return response
+
+
+def feed(request: HttpRequest, circle_id: int, token: str) -> HttpResponse:
+    """The subscribable calendar feed. Calendar apps cannot sign in, so the link itself is
+    the key: long, random, and revocable by the facilitator."""
+    import secrets as _secrets
+
+    from kinwell.circles.calendar import meeting_calendar
+
+    circle = Circle.objects.filter(pk=circle_id).first()
+    if (
+        circle is None
+        or not circle.feed_token
+        or not _secrets.compare_digest(circle.feed_token, token)
+    ):
+        raise Http404
+    response = HttpResponse(
+        meeting_calendar(selectors.meetings_for(circle=circle), circle),
+        content_type="text/calendar",
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+@require_POST
+def feed_rotate(request: HttpRequest, circle_id: int) -> HttpResponse:
+    selectors.membership_for(user=request.user, circle_id=circle_id)
+    services.feed_token_rotate(actor=request.user, circle_id=circle_id)
+    messages.success(request, "New calendar link made; the old one stopped working.")
+    return redirect("circles:meetings", circle_id)
+
+
+# --- Partners -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def partners(request: HttpRequest, circle_id: int) -> HttpResponse:
+    found = _space(request, circle_id)
+    if isinstance(found, HttpResponse):
+        return found
+    circle, _membership = found
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "ask":
+                services.partner_ask(
+                    user=request.user,
+                    circle_id=circle_id,
+                    partner_id=int(request.POST.get("partner_id") or 0),
+                )
+                messages.success(request, "Asked. They can say yes or no.")
+            elif action in ("accept", "decline"):
+                services.partner_answer(
+                    user=request.user,
+                    partnership_id=int(request.POST.get("partnership_id") or 0),
+                    accept=action == "accept",
+                )
+                messages.success(request, "Thank you for answering.")
+            elif action == "end":
+                services.partner_end(
+                    user=request.user, partnership_id=int(request.POST.get("partnership_id") or 0)
+                )
+                messages.success(request, "Ended. No one else is told.")
+            else:
+                messages.error(request, "Unknown action.")
+        except PermissionDenied:
+            raise Http404 from None
+        except (ValidationError, ValueError) as exc:
+            text = exc.messages[0] if isinstance(exc, ValidationError) else "Choose someone."
+            messages.error(request, text)
+        return redirect("circles:partners", circle_id)
+    pairs = selectors.partnerships_for(user=request.user, circle=circle)
+    taken = {p.other(request.user.pk or 0) for p in pairs}
+    return render(
+        request,
+        "circles/partners.html",
+        {
+            "circle": circle,
+            "pairs": pairs,
+            "candidates": [
+                m
+                for m in selectors.members_of(circle=circle, viewer=request.user)
+                if m.user_id != request.user.pk and m.user_id not in taken
+            ],
+        },
     )

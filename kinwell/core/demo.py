@@ -68,6 +68,7 @@ def seed_demo(*, password: str = "") -> tuple[str, list[DemoPerson]]:
         if person.role == "member":
             _seed_member_life(user, person)
             _seed_map(user, person)
+    _seed_circle()
     return password, PEOPLE
 
 
@@ -229,4 +230,107 @@ def _seed_map(user: User, person: DemoPerson) -> None:
         instrument_id="ecr-rs",
         answers={str(n): v for n, v in enumerate(answers, start=1)},
         person=about,
+    )
+
+
+# Peers who share River and Sage's circle; they exist to make it feel alive and have no
+# usable password.
+_PEERS = [
+    ("Wren", "wren@demo.kinwell.test", "Europe/Berlin", "steady"),
+    ("Alder", "alder@demo.kinwell.test", "America/New_York", "early"),
+    ("Bay", "bay@demo.kinwell.test", "Europe/Lisbon", "middle"),
+]
+
+
+def _seed_circle() -> None:
+    from kinwell.circles.models import (
+        Acknowledgement,
+        Agreement,
+        ChatMessage,
+        Circle,
+        Meeting,
+        Membership,
+        Partnership,
+        Post,
+    )
+    from kinwell.circles.services import default_agreements
+
+    if Circle.objects.filter(name="Harbour", focus="grief").exists():
+        return
+    people = {u.display_name: u for u in User.objects.filter(email__in=[p.email for p in PEOPLE])}
+    for name, email, zone, _stage in _PEERS:
+        if name not in people:
+            peer = User.objects.create_user(
+                email=email,
+                password=None,
+                display_name=name,
+                time_zone=zone,
+                adult_confirmed_at=timezone.now(),
+            )
+            people[name] = peer
+    circle = Circle.objects.create(name="Harbour", focus="grief", language="en", slot="mon 19:00")
+    Agreement.objects.create(circle=circle, version=1, text=default_agreements())
+    now = timezone.now()
+    stages = {"River": "middle", "Sage": "early", **{n: st for n, _e, _z, st in _PEERS}}
+    for name, stage in stages.items():
+        Membership.objects.create(
+            circle=circle, user=people[name], stage=stage, agreed_version=1, agreed_at=now
+        )
+    Membership.objects.create(
+        circle=circle,
+        user=people["Fern"],
+        role=Membership.Role.FACILITATOR,
+        agreed_version=1,
+        agreed_at=now,
+    )
+    first = Post.objects.create(
+        circle=circle,
+        author=people["Sage"],
+        body="It's been four months since Dad died. Everyone else seems to have moved on and "
+        "I feel like I'm not allowed to still be this sad.",
+    )
+    Post.objects.filter(pk=first.pk).update(created_at=now - timedelta(days=2))
+    reply = Post.objects.create(
+        circle=circle,
+        author=people["Wren"],
+        parent=first,
+        is_reply=True,
+        body="Four months is no time at all. It sounds lonely to be the only one still "
+        "carrying it. What do you miss most about him this week?",
+    )
+    Post.objects.filter(pk=reply.pk).update(created_at=now - timedelta(days=1, hours=20))
+    Acknowledgement.objects.create(user=people["River"], post=first, response="with")
+    Acknowledgement.objects.create(user=people["Bay"], post=first, response="too")
+    welcome = Post.objects.create(
+        circle=circle,
+        author=people["Fern"],
+        pinned=True,
+        body="Welcome to Harbour. We meet on Mondays; between meetings, post here or chat "
+        "whenever you like. Please read our agreements, and be gentle with yourselves.",
+    )
+    Post.objects.filter(pk=welcome.pk).update(created_at=now - timedelta(days=6))
+    for minutes_ago, name, body in [
+        (95, "Alder", "Rough morning. Found his handwriting on a shopping list."),
+        (90, "River", "Oh, that one catches you out. I'm glad you told us."),
+        (88, "Bay", "Same thing happened to me with a birthday card. Sending warmth."),
+        (30, "Sage", "Thank you all for Monday. It helped more than I expected."),
+    ]:
+        message = ChatMessage.objects.create(circle=circle, author=people[name], body=body)
+        ChatMessage.objects.filter(pk=message.pk).update(
+            created_at=now - timedelta(minutes=minutes_ago)
+        )
+    Meeting.objects.create(
+        circle=circle,
+        starts_at=(now + timedelta(days=3)).replace(minute=0, second=0, microsecond=0),
+        minutes=60,
+        title="Harbour weekly circle",
+        where="Video link shared in the chat before we start",
+        created_by=people["Fern"],
+    )
+    Partnership.objects.create(
+        circle=circle,
+        asker=people["River"],
+        partner=people["Sage"],
+        status=Partnership.Status.ACTIVE,
+        answered_at=now - timedelta(days=5),
     )

@@ -147,7 +147,12 @@ def test_demo_seed_is_idempotent_and_prints_logins(tmp_path):
     count = settings_value(
         "__import__('kinwell.accounts.models', fromlist=['User']).User.objects.count()", env
     )
-    assert count == "5"
+    # Five people with logins, and three peers who fill out the demo circle.
+    assert count == "8"
+    circles = settings_value(
+        "__import__('kinwell.circles.models', fromlist=['Circle']).Circle.objects.count()", env
+    )
+    assert circles == "1"
 
 
 def test_management_commands_pass_through(tmp_path):

@@ -254,9 +254,9 @@ def test_post_reply_and_i_see_you(member, other_member):
     assert Notification.objects.filter(user=member, title__contains="replied").exists()
     other.post(reverse("circles:ack", args=["post", post.pk]))
     assert Acknowledgement.objects.filter(user=other_member, post=post).exists()
-    assert Notification.objects.filter(user=member, title__contains="sees you").exists()
+    assert Notification.objects.filter(user=member, title__contains="I see you").exists()
     page = client.get(reverse("circles:circle", args=[circle.pk])).content.decode()
-    assert "1 sees you" in page
+    assert f"Seen by {other_member.display_name} (I see you)" in page
     # Pressing again takes it back.
     other.post(reverse("circles:ack", args=["post", post.pk]))
     assert not Acknowledgement.objects.exists()
@@ -357,6 +357,9 @@ def test_circle_page_query_count_does_not_grow_with_posts(member, django_assert_
     for person in people:
         post, _ = services.post_create(author=person, circle_id=circle.pk, body="hello")
         services.chat_send(author=person, circle_id=circle.pk, body="hi")
+    # One reply and one acknowledgement, so every prefetch level runs in the baseline too.
+    services.post_create(author=people[1], circle_id=circle.pk, body="re", parent_id=post.pk)
+    services.ack_toggle(user=people[0], post_id=post.pk)
     client.get(reverse("circles:circle", args=[circle.pk]))
     with django_assert_max_num_queries(40) as few:
         client.get(reverse("circles:circle", args=[circle.pk]))
@@ -399,3 +402,209 @@ def test_leaving_a_circle(member):
     circle = make_circle(members=[member])
     client_for(member).post(reverse("circles:leave", args=[circle.pk]))
     assert Membership.objects.get(user=member).status == Membership.Status.LEFT
+
+
+def test_a_different_response_replaces_the_first(member, other_member):
+    circle = make_circle(members=[member, other_member])
+    post, _ = services.post_create(author=member, circle_id=circle.pk, body="long week")
+    assert services.ack_toggle(user=other_member, post_id=post.pk, response="too") == "too"
+    assert services.ack_toggle(user=other_member, post_id=post.pk, response="with") == "with"
+    ack = Acknowledgement.objects.get()
+    assert ack.response == "with"
+    with pytest.raises(ValidationError):
+        services.ack_toggle(user=other_member, post_id=post.pk, response="like")
+    response = client_for(other_member).post(
+        reverse("circles:ack", args=["post", post.pk]),
+        {"response": "thanks"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert f'id="post-{post.pk}"' in response.content.decode()
+    assert 'value="thanks" aria-pressed="true"' in response.content.decode()
+
+
+def test_facilitator_pins_a_post_to_the_top(member):
+    circle = make_circle(members=[member])
+    facilitator = UserFactory(roles=["facilitator"])
+    add_facilitator(circle, facilitator)
+    first, _ = services.post_create(author=member, circle_id=circle.pk, body="first")
+    services.post_create(author=member, circle_id=circle.pk, body="second")
+    with pytest.raises(PermissionDenied):
+        services.post_pin(actor=member, post_id=first.pk, pinned=True)
+    client_for(facilitator).post(reverse("circles:pin", args=[first.pk]), {"pinned": "yes"})
+    posts = selectors.posts_for_circle(circle=circle, viewer=member)
+    assert posts[0].pk == first.pk and posts[0].pinned
+
+
+def test_paused_member_cannot_post_but_sees_why_and_can_still_acknowledge(member, other_member):
+    circle = make_circle(members=[member, other_member])
+    facilitator = UserFactory(roles=["facilitator"])
+    add_facilitator(circle, facilitator)
+    post, _ = services.post_create(author=other_member, circle_id=circle.pk, body="hi")
+    client_for(facilitator).post(
+        reverse("circles:facilitate", args=[circle.pk]),
+        {"form": "mute", "user": member.pk, "hours": 24, "reason": "Please take a breather"},
+    )
+    with pytest.raises(ValidationError) as paused:
+        services.post_create(author=member, circle_id=circle.pk, body="but")
+    assert "Please take a breather" in paused.value.messages[0]
+    with pytest.raises(ValidationError):
+        services.chat_send(author=member, circle_id=circle.pk, body="but")
+    assert services.ack_toggle(user=member, post_id=post.pk) == "see"
+    page = client_for(member).get(reverse("circles:circle", args=[circle.pk])).content.decode()
+    assert "Your posting here is paused" in page
+    assert Notification.objects.filter(user=member, title__contains="paused").exists()
+
+
+def test_only_the_facilitator_sees_the_facilitator_page(member):
+    circle = make_circle(members=[member])
+    assert (
+        client_for(member).get(reverse("circles:facilitate", args=[circle.pk])).status_code == 403
+    )
+    assert (
+        client_for(UserFactory()).get(reverse("circles:facilitate", args=[circle.pk])).status_code
+        == 404
+    )
+
+
+def test_meetings_export_valid_icalendar_and_a_revocable_feed(member):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar
+
+    circle = make_circle(members=[member])
+    facilitator = UserFactory(roles=["facilitator"], time_zone="Europe/Berlin")
+    add_facilitator(circle, facilitator)
+    client = client_for(facilitator)
+    day = (timezone.now() + timedelta(days=3)).astimezone(ZoneInfo("Europe/Berlin")).date()
+    client.post(
+        reverse("circles:meetings", args=[circle.pk]),
+        {
+            "title": "Week 2",
+            "date": day.isoformat(),
+            "time": "19:30",
+            "minutes": 75,
+            "where": "Room 4",
+        },
+    )
+    meeting = circle.meetings.get()
+    assert meeting.starts_at == datetime(
+        day.year, day.month, day.day, 19, 30, tzinfo=ZoneInfo("Europe/Berlin")
+    )
+    response = client_for(member).get(reverse("circles:meeting_ics", args=[meeting.pk]))
+    assert response["Content-Type"] == "text/calendar"
+    calendar = Calendar.from_ical(response.content)
+    (event,) = calendar.walk("VEVENT")
+    assert event.decoded("dtstart") == meeting.starts_at
+    assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=75)
+    assert str(event["location"]) == "Room 4"
+    assert (
+        client_for(UserFactory()).get(reverse("circles:meeting_ics", args=[meeting.pk])).status_code
+        == 404
+    )
+
+    token = services.feed_token_for(user=member, circle_id=circle.pk)
+    feed = Client().get(reverse("circles:feed", args=[circle.pk, token]))
+    assert feed.status_code == 200
+    assert len(Calendar.from_ical(feed.content).walk("VEVENT")) == 1
+    assert Client().get(reverse("circles:feed", args=[circle.pk, "guess"])).status_code == 404
+    client.post(reverse("circles:feed_rotate", args=[circle.pk]))
+    assert Client().get(reverse("circles:feed", args=[circle.pk, token])).status_code == 404
+
+
+def test_meetings_in_the_past_are_refused(member):
+    circle = make_circle(members=[member])
+    facilitator = UserFactory(roles=["facilitator"])
+    add_facilitator(circle, facilitator)
+    with pytest.raises(ValidationError):
+        services.meeting_create(
+            actor=facilitator,
+            circle_id=circle.pk,
+            starts_at=timezone.now() - timedelta(hours=1),
+            minutes=60,
+            title="Too late",
+        )
+    with pytest.raises(PermissionDenied):
+        services.meeting_create(
+            actor=member,
+            circle_id=circle.pk,
+            starts_at=timezone.now() + timedelta(days=1),
+            minutes=60,
+            title="Not mine to set",
+        )
+
+
+def test_partners_form_by_consent_and_either_can_end(member, other_member):
+    from kinwell.circles.models import Partnership
+
+    circle = make_circle(members=[member, other_member])
+    pair = services.partner_ask(user=member, circle_id=circle.pk, partner_id=other_member.pk)
+    with pytest.raises(ValidationError):
+        services.partner_ask(user=other_member, circle_id=circle.pk, partner_id=member.pk)
+    with pytest.raises(PermissionDenied):
+        services.partner_answer(user=member, partnership_id=pair.pk, accept=True)
+    client_for(other_member).post(
+        reverse("circles:partners", args=[circle.pk]),
+        {"action": "accept", "partnership_id": pair.pk},
+    )
+    pair.refresh_from_db()
+    assert pair.status == Partnership.Status.ACTIVE
+    services.partner_end(user=other_member, partnership_id=pair.pk)
+    pair.refresh_from_db()
+    assert pair.status == Partnership.Status.ENDED
+    outsider = UserFactory()
+    with pytest.raises(ValidationError):
+        services.partner_ask(user=member, circle_id=circle.pk, partner_id=outsider.pk)
+
+
+def test_unanswered_post_tells_the_partner_and_facilitator_once(member, other_member):
+    from kinwell.circles.models import Partnership
+
+    third = UserFactory()
+    circle = make_circle(members=[member, other_member, third], unseen_hours=6)
+    facilitator = UserFactory(roles=["facilitator"])
+    add_facilitator(circle, facilitator)
+    Partnership.objects.create(
+        circle=circle, asker=member, partner=other_member, status=Partnership.Status.ACTIVE
+    )
+    services.post_create(author=member, circle_id=circle.pk, body="anyone?")
+    assert services.nudges_send()["unseen"] == 0
+    later = timezone.now() + timedelta(hours=7)
+    sent = services.nudges_send(now=later)
+    assert sent["unseen"] == 2
+    told = set(
+        Notification.objects.filter(title__contains="no reply yet").values_list(
+            "user_id", flat=True
+        )
+    )
+    assert told == {other_member.pk, facilitator.pk}
+    assert services.nudges_send(now=later)["unseen"] == 0
+
+
+def test_a_quiet_partner_is_noticed_once(member, other_member):
+    from kinwell.circles.models import Partnership
+
+    circle = make_circle(members=[member, other_member])
+    pair = Partnership.objects.create(
+        circle=circle,
+        asker=member,
+        partner=other_member,
+        status=Partnership.Status.ACTIVE,
+        answered_at=timezone.now(),
+    )
+    services.chat_send(author=member, circle_id=circle.pk, body="still here")
+    later = timezone.now() + timedelta(days=pair.quiet_days + 1)
+    # Only the partner who went quiet is the subject; the active one is told. Both went
+    # quiet by then, so each hears about the other, once.
+    first = services.nudges_send(now=later)
+    assert first["quiet"] == 2
+    assert services.nudges_send(now=later)["quiet"] == 0
+    assert Notification.objects.filter(user=member, title__contains="quiet").exists()
+
+
+def test_not_seen_lately_lists_quiet_members(member, other_member):
+    circle = make_circle(members=[member, other_member])
+    services.chat_send(author=member, circle_id=circle.pk, body="hello")
+    quiet = selectors.not_seen_lately(circle=circle)
+    assert [user.pk for user, _ in quiet] == [other_member.pk]
