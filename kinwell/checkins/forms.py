@@ -51,4 +51,24 @@ class CheckInForm(forms.Form):
                 )
                 self.fields["connections"].label_from_instance = lambda p: p.alias  # type: ignore[attr-defined]
                 order.append("connections")
-        self.order_fields([*order, "note"])
+        tail = ["note"]
+        if user is not None:
+            from kinwell.circles.selectors import circles_for_member
+
+            circles = [m.circle for m in circles_for_member(user=user)]
+            if circles:
+                self.fields["share_with"] = forms.TypedMultipleChoiceField(
+                    choices=[(c.pk, c.name) for c in circles],
+                    coerce=int,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                    label="Share today's check-in with",
+                    help_text="Your circle sees your answers (not your note, unless you tick "
+                    "below). You can stop sharing at any time from Past check-ins.",
+                    error_messages={"invalid_choice": "Choose circles you are part of."},
+                )
+                self.fields["share_note"] = forms.BooleanField(
+                    required=False, label="Include my note when I share"
+                )
+                tail += ["share_with", "share_note"]
+        self.order_fields([*order, *tail])

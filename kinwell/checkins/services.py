@@ -26,14 +26,19 @@ def _tz(user: Any) -> Any:
 
 @transaction.atomic
 def checkin_save(
-    *, user: Any, connections: Iterable[Any] | None = None, **values: Any
+    *,
+    user: Any,
+    connections: Iterable[Any] | None = None,
+    share_with: Iterable[int] | None = None,
+    share_note: bool = False,
+    **values: Any,
 ) -> tuple[CheckIn, SafetyOutcome]:
     """Create or update today's check-in (the member's own day, in their time zone).
 
     A changed note is screened in the same transaction; the note is stored whatever the
     result, and stays private. `connections` (people from the member's own map) are
     logged as contacts for the day and linked to the check-in; None leaves them as they
-    are.
+    are. `share_with` (circle ids) sets which circles see this check-in; None leaves it.
     """
     day = member_today(user)
     checkin = CheckIn.objects.select_for_update().filter(user=user, day=day).first()
@@ -51,6 +56,12 @@ def checkin_save(
         from kinwell.network.services import checkin_connections_set
 
         checkin_connections_set(user=user, checkin=checkin, people=connections)
+    if share_with is not None:
+        from kinwell.circles.services import checkin_shares_set
+
+        checkin_shares_set(
+            user=user, checkin=checkin, circle_ids=list(share_with), include_note=share_note
+        )
     outcome = SafetyOutcome(level="none")
     if checkin.note and checkin.note != old_note:
         outcome = text_screen(

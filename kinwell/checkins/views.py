@@ -18,6 +18,11 @@ def today(request: HttpRequest) -> HttpResponse:
     initial = model_to_dict(existing) if existing else None
     if existing is not None and initial is not None:
         initial["connections"] = selectors.connections_of(checkin=existing)
+        from kinwell.circles.selectors import shares_of
+
+        shares = shares_of(user=request.user, checkin_ids=[existing.pk]).get(existing.pk, [])
+        initial["share_with"] = [share.circle_id for share in shares]
+        initial["share_note"] = any(share.include_note for share in shares)
     form = CheckInForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         checkin, outcome = services.checkin_save(user=request.user, **form.cleaned_data)
@@ -50,11 +55,14 @@ def insights(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
+    from kinwell.circles.selectors import shares_of
+
+    checkins = selectors.checkins_recent_with_people(user=request.user, days=30)
+    shares = shares_of(user=request.user, checkin_ids=[c.pk for c in checkins])
+    for checkin in checkins:
+        checkin.shares = shares.get(checkin.pk, [])  # type: ignore[attr-defined]
     return render(
         request,
         "checkins/history.html",
-        {
-            "checkins": selectors.checkins_recent_with_people(user=request.user, days=30),
-            "days": selectors.days_checked_in(user=request.user),
-        },
+        {"checkins": checkins, "days": selectors.days_checked_in(user=request.user)},
     )

@@ -189,6 +189,26 @@ class ChatMessage(models.Model):
         return f"message {self.pk}"
 
 
+class CheckInShare(models.Model):
+    """A member chose to show one day's check-in to one of their circles; revocable."""
+
+    checkin = models.ForeignKey(
+        "checkins.CheckIn", on_delete=models.CASCADE, related_name="circle_shares"
+    )
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="checkin_shares")
+    include_note = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkin", "circle"], name="share_checkin_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"check-in {self.checkin_id} to circle {self.circle_id}"
+
+
 class Acknowledgement(models.Model):
     """ "I see you": a member lets another know their words landed."""
 
@@ -207,6 +227,9 @@ class Acknowledgement(models.Model):
     message = models.ForeignKey(
         ChatMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="acks"
     )
+    share = models.ForeignKey(
+        CheckInShare, null=True, blank=True, on_delete=models.CASCADE, related_name="acks"
+    )
     response = models.CharField(max_length=8, choices=Response.choices, default=Response.SEE)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -222,9 +245,18 @@ class Acknowledgement(models.Model):
                 condition=models.Q(message__isnull=False),
                 name="ack_message_once",
             ),
+            models.UniqueConstraint(
+                fields=["user", "share"],
+                condition=models.Q(share__isnull=False),
+                name="ack_share_once",
+            ),
             models.CheckConstraint(
-                condition=models.Q(post__isnull=False) ^ models.Q(message__isnull=False),
-                name="ack_one_target",
+                condition=(
+                    models.Q(post__isnull=False, message__isnull=True, share__isnull=True)
+                    | models.Q(post__isnull=True, message__isnull=False, share__isnull=True)
+                    | models.Q(post__isnull=True, message__isnull=True, share__isnull=False)
+                ),
+                name="ack_exactly_one_target",
             ),
         ]
 

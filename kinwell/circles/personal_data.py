@@ -2,6 +2,7 @@ from kinwell.circles.models import (
     Acknowledgement,
     Agreement,
     ChatMessage,
+    CheckInShare,
     JoinRequest,
     Meeting,
     Membership,
@@ -102,5 +103,15 @@ register(
         purpose="So the circle knows when and where to meet.",
         visible_to=CIRCLE,
         kept_on_delete="The meeting belongs to the circle; the link to you is removed.",
+    )
+)
+register(
+    DataCategory(
+        key="circles.shared_checkins",
+        model=CheckInShare,
+        owner="checkin__user",
+        title="Check-ins you shared with a circle",
+        purpose="So your circle can see how you are doing, when you choose.",
+        visible_to=CIRCLE + " You can stop sharing at any time from Past check-ins.",
     )
 )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from kinwell.circles.models import (
     Acknowledgement,
     ChatMessage,
+    CheckInShare,
     Circle,
     JoinRequest,
     Meeting,
@@ -196,3 +197,64 @@ def not_seen_lately(*, circle: Circle, days: int = 7) -> list[tuple[Any, Any]]:
         [(user, when) for user, when in quiet if when is None or when < cutoff],
         key=lambda pair: (pair[1] is not None, pair[1] or 0),
     )
+
+
+def shared_checkins(*, circle: Circle, viewer: Any, days: int = 7) -> list[CheckInShare]:
+    """Check-ins members shared with this circle over the last `days`, newest first, with
+    who acknowledged each and the viewer's own response."""
+    hidden = _hidden_authors(viewer)
+    mine = Acknowledgement.objects.filter(user=viewer, share=OuterRef("pk")).values("response")
+    acks = Acknowledgement.objects.exclude(user_id__in=hidden).select_related("user")
+    since = timezone.now() - timedelta(days=days)
+    return list(
+        CheckInShare.objects.filter(circle=circle, created_at__gte=since)
+        .exclude(checkin__user_id__in=hidden)
+        .select_related("checkin__user")
+        .annotate(my_response=Subquery(mine[:1]))
+        .prefetch_related(Prefetch("acks", queryset=acks))
+        .order_by("-checkin__day", "-pk")[:40]
+    )
+
+
+def shared_checkin_for(*, user: Any, share_id: int) -> CheckInShare:
+    share = CheckInShare.objects.filter(pk=share_id).first()
+    if share is None:
+        raise Http404
+    circle_get_for_member(user=user, circle_id=share.circle_id)
+    for found in shared_checkins(circle=share.circle, viewer=user, days=3650):
+        if found.pk == share_id:
+            return found
+    raise Http404
+
+
+def shares_of(*, user: Any, checkin_ids: list[int]) -> dict[int, list[CheckInShare]]:
+    """A member's own shares for the given check-ins, by check-in id."""
+    found: dict[int, list[CheckInShare]] = {}
+    for share in CheckInShare.objects.filter(
+        checkin_id__in=checkin_ids, checkin__user=user
+    ).select_related("circle"):
+        found.setdefault(share.checkin_id, []).append(share)
+    return found
+
+
+def group_overview(*, circle: Circle, days: int = 7) -> dict[str, Any]:
+    """For the facilitator: how the circle's shared check-ins look this week, with counts."""
+    from django.db.models import Avg
+
+    since = timezone.now() - timedelta(days=days)
+    shares = CheckInShare.objects.filter(circle=circle, created_at__gte=since)
+    stats = shares.aggregate(
+        n=Count("pk"),
+        people=Count("checkin__user", distinct=True),
+        seen=Avg("checkin__seen"),
+        safe=Avg("checkin__safe"),
+        soothed=Avg("checkin__soothed"),
+        secure=Avg("checkin__secure"),
+        stable=Avg("checkin__stable"),
+    )
+    windows = dict(
+        shares.values_list("checkin__window")
+        .annotate(n=Count("pk"))
+        .values_list("checkin__window", "n")
+    )
+    return {**stats, "windows": windows}

@@ -25,6 +25,7 @@ from kinwell.circles.models import (
     Acknowledgement,
     Agreement,
     ChatMessage,
+    CheckInShare,
     Circle,
     JoinRequest,
     Meeting,
@@ -156,8 +157,22 @@ def circles_match(
         return matching.MatchResult((), (), ())
     by_user = {str(r.user_id): r for r in requests}
     pool = []
+    # Someone who left a circle (or was removed) is not placed with its people again.
+    left: dict[int, set[int]] = {}
+    ended = Membership.objects.filter(
+        user_id__in=[r.user_id for r in requests],
+        status__in=[Membership.Status.LEFT, Membership.Status.REMOVED],
+    ).values_list("user_id", "circle_id")
+    for user_id, circle_id in ended:
+        left.setdefault(user_id, set()).update(
+            Membership.objects.filter(circle_id=circle_id).values_list("user_id", flat=True)
+        )
     for r in requests:
-        named = {u.pk for u in r.exclude.all()} | blocked_ids_for(user=r.user)
+        named = (
+            {u.pk for u in r.exclude.all()}
+            | blocked_ids_for(user=r.user)
+            | (left.get(r.user_id, set()) - {r.user_id})
+        )
         pool.append(
             matching.Request(
                 id=str(r.user_id),
@@ -512,9 +527,11 @@ def ack_toggle(
     user: Any,
     post_id: int | None = None,
     message_id: int | None = None,
+    share_id: int | None = None,
     response: str = Acknowledgement.Response.SEE,
 ) -> str:
-    """Acknowledge a post or chat message in a circle the member belongs to, with one of a
+    """Acknowledge a post, chat message or shared check-in in a circle the member belongs
+    to, with one of a
     few short responses ("I see you", "I'm with you", "Me too", "Thank you").
 
     Returns the response now given, or "" when the same response was taken back. Choosing
@@ -523,20 +540,28 @@ def ack_toggle(
     """
     if response not in Acknowledgement.Response.values:
         raise ValidationError("Choose one of the responses offered.")
+    target: Post | ChatMessage | CheckInShare | None
     if post_id is not None:
-        target: Post | ChatMessage | None = Post.objects.filter(
-            pk=post_id, visibility=Visibility.VISIBLE
-        ).first()
+        target = Post.objects.filter(pk=post_id, visibility=Visibility.VISIBLE).first()
     elif message_id is not None:
         target = ChatMessage.objects.filter(pk=message_id, visibility=Visibility.VISIBLE).first()
+    elif share_id is not None:
+        target = CheckInShare.objects.select_related("checkin__user").filter(pk=share_id).first()
     else:
         raise ValidationError("Say what you are acknowledging.")
     if target is None:
-        raise ValidationError("That message is no longer here.")
+        raise ValidationError("That is no longer shared here.")
     _may_take_part(user, target.circle_id)
-    if target.author_id == user.pk:
+    author = target.checkin.user if isinstance(target, CheckInShare) else target.author
+    if author.pk == user.pk:
         raise ValidationError("This is your own message.")
-    lookup: dict[str, Any] = {"post": target} if isinstance(target, Post) else {"message": target}
+    lookup: dict[str, Any]
+    if isinstance(target, Post):
+        lookup = {"post": target}
+    elif isinstance(target, ChatMessage):
+        lookup = {"message": target}
+    else:
+        lookup = {"share": target}
     existing = Acknowledgement.objects.select_for_update().filter(user=user, **lookup).first()
     if existing is not None:
         if existing.response == response:
@@ -552,11 +577,13 @@ def ack_toggle(
         return response
     if isinstance(target, Post):
         url = reverse("circles:post", args=[target.circle_id, target.pk])
-    else:
+    elif isinstance(target, ChatMessage):
         url = reverse("circles:circle", args=[target.circle_id]) + f"#message-{target.pk}"
+    else:
+        url = reverse("circles:circle", args=[target.circle_id]) + f"#share-{target.pk}"
     label = Acknowledgement.Response(response).label
     notification_send(
-        user=target.author,
+        user=author,
         title=f"{user.display_name}: {label}",
         body="Someone in your circle noticed what you shared.",
         url=url,
@@ -920,3 +947,47 @@ def nudges_send(*, now: Any = None) -> dict[str, int]:
                 )
             sent["quiet"] += 1
     return sent
+
+
+# --- Shared check-ins -----------------------------------------------------------------
+
+
+@transaction.atomic
+def checkin_shares_set(
+    *, user: Any, checkin: Any, circle_ids: list[int], include_note: bool = False
+) -> list[CheckInShare]:
+    """Share this check-in with exactly these circles (an empty list stops all sharing).
+
+    Only the member's own check-in, only circles they take part in. The private note is
+    shared only when they ask for it.
+    """
+    if checkin.user_id != user.pk:
+        raise PermissionDenied("You can only share your own check-ins.")
+    allowed = {
+        m.circle_id
+        for m in Membership.objects.filter(
+            user=user, status=Membership.Status.ACTIVE
+        ).select_related("circle")
+        if m.agreed_version >= current_version(m.circle)
+    }
+    wanted = set(circle_ids)
+    if wanted - allowed:
+        raise ValidationError({"share_with": "Choose circles you are part of."})
+    CheckInShare.objects.filter(checkin=checkin).exclude(circle_id__in=wanted).delete()
+    shares = []
+    for circle_id in sorted(wanted):
+        share, created = CheckInShare.objects.get_or_create(
+            checkin=checkin, circle_id=circle_id, defaults={"include_note": include_note}
+        )
+        if not created and share.include_note != include_note:
+            share.include_note = include_note
+            share.save(update_fields=["include_note"])
+        shares.append(share)
+    return shares
+
+
+@transaction.atomic
+def checkin_share_revoke(*, user: Any, share_id: int) -> None:
+    deleted, _ = CheckInShare.objects.filter(pk=share_id, checkin__user=user).delete()
+    if not deleted:
+        raise ValidationError("That check-in is not shared any more.")

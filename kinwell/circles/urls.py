@@ -26,5 +26,6 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/cancel/", views.meeting_delete, name="meeting_delete"),
     path("posts/<int:post_id>/pin/", views.pin, name="pin"),
     path("see/<str:kind>/<int:item_id>/", views.ack, name="ack"),
+    path("shares/<int:share_id>/stop/", views.share_revoke, name="share_revoke"),
     path("held/<str:kind>/<int:item_id>/", views.held_choice, name="held_choice"),
 ]

@@ -162,6 +162,7 @@ def _circle_context(request: HttpRequest, circle: Circle, membership: Any) -> di
         "members": selectors.members_of(circle=circle, viewer=user),
         "posts": selectors.posts_for_circle(circle=circle, viewer=user),
         "unseen": selectors.unseen_posts(circle=circle, viewer=user),
+        "shared": selectors.shared_checkins(circle=circle, viewer=user),
         "history": selectors.chat_history(circle=circle, viewer=user),
         "post_form": PostForm(),
         "responses": RESPONSES,
@@ -259,13 +260,14 @@ def post(request: HttpRequest, circle_id: int, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def ack(request: HttpRequest, kind: str, item_id: int) -> HttpResponse:
-    if kind not in ("post", "message"):
+    if kind not in ("post", "message", "checkin"):
         raise Http404
     try:
         given = services.ack_toggle(
             user=request.user,
             post_id=item_id if kind == "post" else None,
             message_id=item_id if kind == "message" else None,
+            share_id=item_id if kind == "checkin" else None,
             response=request.POST.get("response") or Acknowledgement.Response.SEE,
         )
     except PermissionDenied:
@@ -275,6 +277,11 @@ def ack(request: HttpRequest, kind: str, item_id: int) -> HttpResponse:
             return HttpResponse(exc.messages[0], status=400)
         messages.error(request, exc.messages[0])
         return redirect(_safe_next(request) or "circles:index")
+    if request.htmx and kind == "checkin":  # type: ignore[attr-defined]
+        share = selectors.shared_checkin_for(user=request.user, share_id=item_id)
+        return render(
+            request, "circles/_shared_checkin.html", {"share": share, "responses": RESPONSES}
+        )
     if request.htmx:  # type: ignore[attr-defined]
         if kind == "message":
             return render(
@@ -478,6 +485,7 @@ def facilitate(request: HttpRequest, circle_id: int) -> HttpResponse:
             "settings_form": settings_form,
             "mute_form": mute_form,
             "quiet": selectors.not_seen_lately(circle=circle),
+            "overview": selectors.group_overview(circle=circle),
         },
     )
 
@@ -640,3 +648,15 @@ def partners(request: HttpRequest, circle_id: int) -> HttpResponse:
             ],
         },
     )
+
+
+@login_required
+@require_POST
+def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
+    try:
+        services.checkin_share_revoke(user=request.user, share_id=share_id)
+    except ValidationError as exc:
+        messages.info(request, exc.messages[0])
+    else:
+        messages.success(request, "Stopped sharing. Your circle no longer sees that check-in.")
+    return redirect("checkins:history")

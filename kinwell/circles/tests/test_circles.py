@@ -608,3 +608,24 @@ def test_not_seen_lately_lists_quiet_members(member, other_member):
     services.chat_send(author=member, circle_id=circle.pk, body="hello")
     quiet = selectors.not_seen_lately(circle=circle)
     assert [user.pk for user, _ in quiet] == [other_member.pk]
+
+
+def test_after_leaving_a_member_can_ask_again_and_is_not_put_back_with_the_same_people(
+    django_capture_on_commit_callbacks,
+):
+    people = [UserFactory() for _ in range(8)]
+    slot = to_utc_slots(["mon"], ["19:00"], people[0])[0]
+    first = make_circle(members=people, slot=slot)
+    leaver = people[0]
+    services.membership_leave(user=leaver, circle_id=first.pk)
+    # The old circle has one seat again, but the leaver is not put back into it.
+    newcomers = [UserFactory() for _ in range(5)]
+    with django_capture_on_commit_callbacks(execute=True):
+        ask(leaver)
+        for person in newcomers:
+            ask(person)
+    placed = Membership.objects.get(user=leaver, status=Membership.Status.ACTIVE)
+    assert placed.circle != first
+    assert not set(placed.circle.memberships.values_list("user_id", flat=True)) & {
+        p.pk for p in people[1:]
+    }
