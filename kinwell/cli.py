@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import NoReturn
 
-PRODUCT_COMMANDS = {"serve", "demo", "screen", "score", "match"}
+PRODUCT_COMMANDS = {"serve", "demo", "screen", "score", "match", "programs"}
 
 
 def _fail(message: str) -> NoReturn:
@@ -259,6 +259,17 @@ def cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_programs_check(args: argparse.Namespace) -> int:
+    from kinwell.programs.content import CONTENT_DIR, ContentError, load_programs, summary
+
+    try:
+        found = load_programs(args.path or CONTENT_DIR)
+    except ContentError as exc:
+        _fail(str(exc))
+    print(summary(found))
+    return 0
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """Usage mistakes get one line and exit status 2, like every other bad input."""
 
@@ -319,6 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     match_cmd.add_argument("--input", help="JSON lines file; '-' or omitted: standard input")
     match_cmd.set_defaults(func=cmd_match)
+    programs_cmd = sub.add_parser("programs", help="guided program content")
+    programs_sub = programs_cmd.add_subparsers(
+        dest="programs_command", required=True, metavar="check", parser_class=_OneLineParser
+    )
+    check = programs_sub.add_parser("check", help="validate program content files")
+    check.add_argument("--path", help="folder of programs (default: the shipped content)")
+    check.set_defaults(func=cmd_programs_check)
     return parser
 
 

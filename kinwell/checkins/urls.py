@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.today, name="today"),
     path("history/", views.history, name="history"),
     path("insights/", views.insights, name="insights"),
+    path("week/", views.week, name="week"),
 ]

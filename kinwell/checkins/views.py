@@ -54,6 +54,20 @@ def insights(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def week(request: HttpRequest) -> HttpResponse:
+    from datetime import timedelta
+
+    from kinwell.checkins.insights import weekly_reflection
+    from kinwell.checkins.services import member_today
+
+    raw = request.GET.get("weeks_ago", "0")
+    weeks_ago = int(raw) if raw.isdigit() and int(raw) <= 12 else 0
+    end = member_today(request.user) - timedelta(days=7 * weeks_ago)
+    data = weekly_reflection(user=request.user, end=end)
+    return render(request, "checkins/week.html", {"weeks_ago": weeks_ago, **data})
+
+
+@login_required
 def history(request: HttpRequest) -> HttpResponse:
     from kinwell.circles.selectors import shares_of
 

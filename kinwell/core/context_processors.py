@@ -21,6 +21,7 @@ BASE_ROUTES = [
     "checkins:today",
     "network:index",
     "circles:index",
+    "programs:index",
     "assessments:index",
     "accounts:profile",
     "accounts:security",

@@ -69,6 +69,9 @@ def seed_demo(*, password: str = "") -> tuple[str, list[DemoPerson]]:
             _seed_member_life(user, person)
             _seed_map(user, person)
     _seed_circle()
+    from kinwell.programs.demo import seed_programs_demo
+
+    seed_programs_demo(PEOPLE)
     return password, PEOPLE
 
 

@@ -163,7 +163,10 @@ def _peer_circle() -> Suggestion:
 
 def _program() -> Suggestion:
     return Suggestion(
-        "A guided program on reaching out, with one small step a day, is coming to Kinwell."
+        '"Ten days of reconnection" is a guided program with one small step a day, from '
+        "noticing who is around you to reaching out.",
+        reverse("programs:program", args=["ten-days-of-reconnection"]),
+        "See the program",
     )
 
 

@@ -1,0 +1,83 @@
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from kinwell.checkins.insights import weekly_reflection
+from kinwell.checkins.models import CheckIn
+from kinwell.network.models import Contact
+from kinwell.network.tests.helpers import add_person
+
+pytestmark = pytest.mark.django_db
+
+END = date(2026, 11, 22)
+
+
+def day(user, days_ago, level, window="inside"):
+    return CheckIn.objects.create(
+        user=user,
+        day=END - timedelta(days=days_ago),
+        seen=level,
+        safe=level,
+        soothed=level,
+        secure=level,
+        stable=level,
+        window=window,
+        mood=3,
+    )
+
+
+def test_what_went_up_and_down_with_counts(member):
+    for ago in (8, 9, 10):
+        day(member, ago, 1)
+    for ago in (0, 1, 2, 3):
+        day(member, ago, 3)
+    CheckIn.objects.filter(user=member, day=END).update(safe=0)
+    week = weekly_reflection(user=member, end=END)
+    assert week["count"] == 4 and week["count_before"] == 3
+    seen = next(c for c in week["changes"] if c["label"] == "Seen")
+    assert (seen["then"], seen["now"], seen["direction"]) == (1.0, 3.0, "up")
+    safe = next(c for c in week["changes"] if c["label"] == "Safe")
+    assert safe["now"] == 2.2  # (0 + 3 + 3 + 3) / 4, rounded to one place
+    assert not week["few"]
+    assert week["went_down"] == []
+
+
+def test_few_check_ins_are_called_uncertain(member):
+    day(member, 0, 2)
+    day(member, 8, 3)
+    week = weekly_reflection(user=member, end=END)
+    assert week["few"]
+    assert week["went_down"][0]["label"] == "Seen"
+
+
+def test_people_who_went_with_better_days_need_enough_days_both_ways(member):
+    sam = add_person(member, "Sam")
+    jo = add_person(member, "Jo")
+    for ago, level in [(1, 4), (3, 4), (5, 1), (7, 1), (9, 2)]:
+        checkin = day(member, ago, level)
+        if level == 4:
+            Contact.objects.create(person=sam, day=checkin.day)
+    Contact.objects.create(person=jo, day=END - timedelta(days=5))
+    week = weekly_reflection(user=member, end=END)
+    (row,) = week["people"]  # Jo has only one day: not enough to compare
+    assert row["alias"] == "Sam"
+    assert (row["with"], row["with_n"], row["without"], row["without_n"]) == (4.0, 2, 1.3, 3)
+
+
+def test_another_members_contacts_never_count(member, other_member):
+    theirs = add_person(other_member, "Theirs")
+    for ago in (1, 2, 3, 4):
+        checkin = day(member, ago, ago)
+        Contact.objects.create(person=theirs, day=checkin.day)
+    assert weekly_reflection(user=member, end=END)["people"] == []
+
+
+def test_week_page_renders_and_never_mentions_streaks(member, member_client):
+    day(member, 0, 2)
+    response = member_client.get(reverse("checkins:week"))
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "streak" not in text.lower()
+    assert member_client.get(reverse("checkins:week") + "?weeks_ago=99").status_code == 200
+    assert member_client.get(reverse("checkins:week") + "?weeks_ago=x").status_code == 200
