@@ -72,3 +72,19 @@ class CheckInForm(forms.Form):
                 )
                 tail += ["share_with", "share_note"]
         self.order_fields([*order, *tail])
+
+
+class ReminderForm(forms.Form):
+    enabled = forms.BooleanField(label="Remind me to check in", required=False)
+    at = forms.TimeField(
+        label="At (your time)",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"required": "Choose a time of day.", "invalid": "Enter a time like 20:30."},
+    )
+    channel = forms.ChoiceField(label="How", choices=(), widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from kinwell.checkins.models import Reminder
+
+        self.fields["channel"].choices = Reminder.Channel.choices  # type: ignore[attr-defined]

@@ -74,3 +74,23 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"check-in {self.day} of {self.user_id}"
+
+
+class Reminder(models.Model):
+    """A gentle daily nudge to check in, at a time the member chose, in their own zone."""
+
+    class Channel(models.TextChoices):
+        IN_APP = "in_app", "In Kinwell (a notification)"
+        EMAIL = "email", "By email"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkin_reminder"
+    )
+    enabled = models.BooleanField(default=True)
+    at = models.TimeField(help_text="Local time of day.")
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.IN_APP)
+    # The member's local date of the last reminder, so one day never gets two.
+    last_sent_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"reminder for {self.user_id} at {self.at}"

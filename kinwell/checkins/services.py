@@ -1,7 +1,10 @@
 from collections.abc import Iterable
 from datetime import date
+from functools import partial
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -68,3 +71,74 @@ def checkin_save(
             author=user, text=checkin.note, source_type="checkin_note", source_id=checkin.pk
         )
     return checkin, outcome
+
+
+@transaction.atomic
+def reminder_save(*, user: Any, enabled: bool, at: Any, channel: str) -> Any:
+    from kinwell.checkins.models import Reminder
+
+    if channel not in Reminder.Channel.values:
+        raise ValidationError({"channel": "Choose how you would like to be reminded."})
+    if channel == Reminder.Channel.EMAIL and not user.email:
+        raise ValidationError({"channel": "Add an email address to your account first."})
+    reminder, _ = Reminder.objects.update_or_create(
+        user=user, defaults={"enabled": enabled, "at": at, "channel": channel}
+    )
+    return reminder
+
+
+REMINDER_TITLE = "A moment for yourself?"
+REMINDER_BODY = "Your check-in is here if you want it. It takes under a minute."
+REMINDER_FOOTER = "To change or stop these reminders, open Check in > Reminders in Kinwell."
+
+
+def _email(address: str, text: str) -> None:
+    from django.core.mail import send_mail
+
+    # A mail server hiccup must not undo the day's bookkeeping; the member can still
+    # check in, and tomorrow's reminder is unaffected.
+    send_mail(REMINDER_TITLE, text, None, [address], fail_silently=True)
+
+
+def reminders_send(*, now: Any = None) -> int:
+    """Send today's reminders that are due: the member's local time has passed the chosen
+    time, they have not checked in today, and they were not reminded today. Safe to run as
+    often as you like (cron or a task worker every few minutes)."""
+    from django.urls import reverse
+
+    from kinwell.checkins.models import Reminder
+    from kinwell.core.services import notification_send
+
+    now = now or timezone.now()
+    sent = 0
+    for reminder in Reminder.objects.filter(enabled=True, user__is_active=True).select_related(
+        "user"
+    ):
+        local = now.astimezone(_tz(reminder.user))
+        today = local.date()
+        if local.time() < reminder.at or reminder.last_sent_on == today:
+            continue
+        if CheckIn.objects.filter(user=reminder.user, day=today).exists():
+            continue
+        with transaction.atomic():
+            claimed = (
+                Reminder.objects.filter(pk=reminder.pk)
+                .exclude(last_sent_on=today)
+                .update(last_sent_on=today)
+            )
+            if not claimed:
+                continue
+            if reminder.channel == Reminder.Channel.EMAIL:
+                url = settings.SITE_URL.rstrip("/") + reverse("checkins:today")
+                text = f"{REMINDER_BODY}\n\n{url}\n\n{REMINDER_FOOTER}"
+                address = reminder.user.email
+                transaction.on_commit(partial(_email, address, text))
+            else:
+                notification_send(
+                    user=reminder.user,
+                    title=REMINDER_TITLE,
+                    body=REMINDER_BODY,
+                    url=reverse("checkins:today"),
+                )
+        sent += 1
+    return sent

@@ -9,4 +9,5 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("insights/", views.insights, name="insights"),
     path("week/", views.week, name="week"),
+    path("reminders/", views.reminders, name="reminders"),
 ]

@@ -80,3 +80,35 @@ def history(request: HttpRequest) -> HttpResponse:
         "checkins/history.html",
         {"checkins": checkins, "days": selectors.days_checked_in(user=request.user)},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reminders(request: HttpRequest) -> HttpResponse:
+    from django.core.exceptions import ValidationError
+
+    from kinwell.checkins.forms import ReminderForm
+    from kinwell.checkins.models import Reminder
+    from kinwell.core.forms import apply_validation_error
+
+    current = Reminder.objects.filter(user_id=request.user.pk or 0).first()
+    initial = (
+        {"enabled": current.enabled, "at": current.at, "channel": current.channel}
+        if current
+        else {"enabled": True, "at": "20:00", "channel": Reminder.Channel.IN_APP}
+    )
+    form = ReminderForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reminder_save(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(
+                request,
+                "Saved. We will remind you gently, and never on a day you already checked in."
+                if form.cleaned_data["enabled"]
+                else "Reminders are off.",
+            )
+            return redirect("checkins:today")
+    return render(request, "checkins/reminders.html", {"form": form})

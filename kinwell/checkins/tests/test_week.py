@@ -81,3 +81,34 @@ def test_week_page_renders_and_never_mentions_streaks(member, member_client):
     assert "streak" not in text.lower()
     assert member_client.get(reverse("checkins:week") + "?weeks_ago=99").status_code == 200
     assert member_client.get(reverse("checkins:week") + "?weeks_ago=x").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/checkin/week/", "/checkin/history/", "/checkin/insights/?days=90", "/home/"]
+)
+def test_check_in_pages_ask_the_same_number_of_questions_with_more_data(
+    member, member_client, url, django_assert_max_num_queries
+):
+    from kinwell.accounts.tests.factories import UserFactory
+    from kinwell.checkins.services import member_today
+
+    today = member_today(member)
+    sam = add_person(member, "Sam")
+    for ago in range(3):
+        CheckIn.objects.create(user=member, day=today - timedelta(days=ago), seen=2, safe=2,
+                               soothed=2, secure=2, stable=2, window="inside", mood=3)  # fmt: skip
+    member_client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        member_client.get(url)
+    baseline = len(few.captured_queries)
+    other = UserFactory()
+    for ago in range(3, 80):
+        checkin = CheckIn.objects.create(
+            user=member, day=today - timedelta(days=ago), seen=ago % 5, safe=2, soothed=2,
+            secure=2, stable=2, window="inside", mood=3,
+        )  # fmt: skip
+        Contact.objects.create(person=sam, day=checkin.day, checkin=checkin)
+        CheckIn.objects.create(user=other, day=today - timedelta(days=ago), seen=1, safe=1,
+                               soothed=1, secure=1, stable=1, window="below", mood=2)  # fmt: skip
+    with django_assert_max_num_queries(baseline):
+        member_client.get(url)
