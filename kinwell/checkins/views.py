@@ -47,10 +47,25 @@ def insights(request: HttpRequest) -> HttpResponse:
 
     raw = request.GET.get("days", "30")
     days = int(raw) if raw in ("7", "30", "90") else 30
-    data = summary(selectors.checkins_between(user=request.user, days=days))
+    checkins = selectors.checkins_between(user=request.user, days=days)
+    data = summary(checkins)
     for row in data["averages"]:
         row["chart"] = line_chart(row["points"], 0, 4, []) if len(row["points"]) > 1 else None
-    return render(request, "checkins/insights.html", {"days": days, **data})
+    # The same numbers feed Chart.js (when script runs) and the table beside it.
+    series = {
+        "days": [c.day.strftime("%d %b") for c in checkins],
+        "lines": [
+            {"label": label, "values": [getattr(c, name) for c in checkins]}
+            for name, label, *_ in FIVE_S
+        ],
+        "window": {"labels": [w["label"] for w in data["window"]],
+                   "counts": [w["count"] for w in data["window"]]},
+    }  # fmt: skip
+    return render(
+        request,
+        "checkins/insights.html",
+        {"days": days, "checkins": checkins, "series": series, **data},
+    )
 
 
 @login_required

@@ -77,7 +77,10 @@ def test_check_in_build_a_map_see_a_gap_and_a_nudge_and_log_a_contact(page):
     )
     page.goto("/checkin/insights/")
     page.get_by_role("heading", name="How your days have been").wait_for()
-    assert page.locator("svg.chart").first.is_visible()
+    # Chart.js draws the five S's; the server-drawn charts are the no-script fallback.
+    page.locator("#five-s-chart").wait_for(state="visible")
+    assert page.evaluate("() => window.Chart.getChart('five-s-chart').data.datasets.length") == 5
+    assert not page.locator("svg.chart").first.is_visible()
     check_axe(page)
 
     # An empty map, then two people.

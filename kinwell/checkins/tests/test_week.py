@@ -112,3 +112,28 @@ def test_check_in_pages_ask_the_same_number_of_questions_with_more_data(
                                soothed=1, secure=1, stable=1, window="below", mood=2)  # fmt: skip
     with django_assert_max_num_queries(baseline):
         member_client.get(url)
+
+
+def test_insights_give_chart_data_and_the_numbers_as_a_table(member, member_client):
+    import json
+
+    from kinwell.checkins.services import member_today
+
+    today = member_today(member)
+    for ago, level in ((0, 3), (1, 1)):
+        CheckIn.objects.create(user=member, day=today - timedelta(days=ago), seen=level, safe=2,
+                               soothed=2, secure=2, stable=2, window="above", mood=3)  # fmt: skip
+    text = member_client.get("/checkin/insights/?days=7").content.decode()
+    raw = text.split('id="insights-data" type="application/json">')[1].split("</script>")[0]
+    data = json.loads(raw)
+    assert [line["label"] for line in data["lines"]] == [
+        "Seen",
+        "Safe",
+        "Soothed",
+        "Secure",
+        "Stable",
+    ]
+    assert data["lines"][0]["values"] == [1, 3]
+    assert data["window"]["counts"][2] == 2
+    assert "The numbers behind the charts" in text
+    assert "chart.umd.min" in text
