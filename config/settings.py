@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "kinwell.circles",
     "kinwell.coach",
     "kinwell.programs",
+    "kinwell.care",
 ]
 
 MIDDLEWARE = [

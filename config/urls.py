@@ -22,5 +22,6 @@ urlpatterns = [
     path("circles/", include("kinwell.circles.urls")),
     path("coach/", include("kinwell.coach.urls")),
     path("programs/", include("kinwell.programs.urls")),
+    path("care/", include("kinwell.care.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -67,10 +67,21 @@ class CheckInForm(forms.Form):
                     "below). You can stop sharing at any time from Past check-ins.",
                     error_messages={"invalid_choice": "Choose circles you are part of."},
                 )
+                tail += ["share_with"]
+            from kinwell.care.services import has_clinician
+
+            if has_clinician(user):
+                self.fields["share_clinician"] = forms.BooleanField(
+                    required=False,
+                    label="Share today's check-in with my clinician",
+                    help_text="They see it on their client page; the visit is in your access log.",
+                )
+                tail.append("share_clinician")
+            if "share_with" in self.fields or "share_clinician" in self.fields:
                 self.fields["share_note"] = forms.BooleanField(
                     required=False, label="Include my note when I share"
                 )
-                tail += ["share_with", "share_note"]
+                tail.append("share_note")
         self.order_fields([*order, *tail])
 
 

@@ -33,6 +33,7 @@ def checkin_save(
     user: Any,
     connections: Iterable[Any] | None = None,
     share_with: Iterable[int] | None = None,
+    share_clinician: bool | None = None,
     share_note: bool = False,
     **values: Any,
 ) -> tuple[CheckIn, SafetyOutcome]:
@@ -64,6 +65,12 @@ def checkin_save(
 
         checkin_shares_set(
             user=user, checkin=checkin, circle_ids=list(share_with), include_note=share_note
+        )
+    if share_clinician is not None:
+        from kinwell.care.services import checkin_clinician_share_set
+
+        checkin_clinician_share_set(
+            user=user, checkin=checkin, share=share_clinician, include_note=share_note
         )
     outcome = SafetyOutcome(level="none")
     if checkin.note and checkin.note != old_note:

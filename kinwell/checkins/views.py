@@ -22,7 +22,13 @@ def today(request: HttpRequest) -> HttpResponse:
 
         shares = shares_of(user=request.user, checkin_ids=[existing.pk]).get(existing.pk, [])
         initial["share_with"] = [share.circle_id for share in shares]
-        initial["share_note"] = any(share.include_note for share in shares)
+        from kinwell.care.models import SharedCheckIn
+
+        clinician = SharedCheckIn.objects.filter(checkin=existing).first()
+        initial["share_clinician"] = clinician is not None
+        initial["share_note"] = any(share.include_note for share in shares) or bool(
+            clinician and clinician.include_note
+        )
     form = CheckInForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         checkin, outcome = services.checkin_save(user=request.user, **form.cleaned_data)
@@ -87,9 +93,16 @@ def history(request: HttpRequest) -> HttpResponse:
     from kinwell.circles.selectors import shares_of
 
     checkins = selectors.checkins_recent_with_people(user=request.user, days=30)
-    shares = shares_of(user=request.user, checkin_ids=[c.pk for c in checkins])
+    from kinwell.care.models import SharedCheckIn
+
+    ids = [c.pk for c in checkins]
+    shares = shares_of(user=request.user, checkin_ids=ids)
+    with_clinician = set(
+        SharedCheckIn.objects.filter(checkin_id__in=ids).values_list("checkin_id", flat=True)
+    )
     for checkin in checkins:
         checkin.shares = shares.get(checkin.pk, [])  # type: ignore[attr-defined]
+        checkin.with_clinician = checkin.pk in with_clinician  # type: ignore[attr-defined]
     return render(
         request,
         "checkins/history.html",

@@ -22,6 +22,7 @@ BASE_ROUTES = [
     "network:index",
     "circles:index",
     "programs:index",
+    "care:index",
     "assessments:index",
     "accounts:profile",
     "accounts:security",
