@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import NoReturn
 
-PRODUCT_COMMANDS = {"serve", "demo", "screen", "score", "match", "programs"}
+PRODUCT_COMMANDS = {"serve", "demo", "screen", "score", "match", "programs", "coach"}
 
 
 def _fail(message: str) -> NoReturn:
@@ -337,6 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = programs_sub.add_parser("check", help="validate program content files")
     check.add_argument("--path", help="folder of programs (default: the shipped content)")
     check.set_defaults(func=cmd_programs_check)
+    from kinwell.coach.cli import add_commands as add_coach_commands
+
+    add_coach_commands(sub)
     return parser
 
 

@@ -1,5 +1,11 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from kinwell.coach import views
 
 app_name = "coach"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("feedback/", views.feedback, name="feedback"),
+    path("practice/", views.practice, name="practice"),
+    path("settings/", views.coach_settings, name="settings"),
+]

@@ -23,6 +23,7 @@ BASE_ROUTES = [
     "circles:index",
     "programs:index",
     "care:index",
+    "coach:practice",
     "assessments:index",
     "accounts:profile",
     "accounts:security",

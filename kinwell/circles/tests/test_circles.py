@@ -629,3 +629,21 @@ def test_after_leaving_a_member_can_ask_again_and_is_not_put_back_with_the_same_
     assert not set(placed.circle.memberships.values_list("user_id", flat=True)) & {
         p.pk for p in people[1:]
     }
+
+
+def test_the_coach_sits_beside_replies_when_the_facilitator_turns_it_on(member, other_member):
+    from kinwell.coach.models import CoachPreference
+
+    circle = make_circle(members=[member, other_member])
+    facilitator = UserFactory(roles=["facilitator"])
+    add_facilitator(circle, facilitator)
+    post, _ = services.post_create(author=other_member, circle_id=circle.pk, body="rough day")
+    url = reverse("circles:post", args=[circle.pk, post.pk])
+    assert "data-coach-box" not in client_for(member).get(url).content.decode()
+    client_for(facilitator).post(
+        reverse("circles:facilitate", args=[circle.pk]),
+        {"form": "settings", "unseen_hours": 24, "coach_default": "on"},
+    )
+    assert "data-coach-box" in client_for(member).get(url).content.decode()
+    CoachPreference.objects.create(user=member, enabled=False)
+    assert "data-coach-box" not in client_for(member).get(url).content.decode()
