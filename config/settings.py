@@ -371,3 +371,5 @@ if TESTING:
 # Email moderators and facilitators about urgent escalations (in-app always happens).
 ESCALATION_EMAIL = env_bool("KINWELL_ESCALATION_EMAIL")
 DEMO_PASSWORD = env_str("KINWELL_DEMO_PASSWORD")
+# Reuse each member's rendered home page until something on it changes (core/homecache.py).
+HOME_CACHE = env_bool("KINWELL_HOME_CACHE", True)

@@ -60,6 +60,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Bumped whenever something the member's home page shows changes, so a rendered copy
+    # can be reused until then (kinwell/core/homecache.py).
+    data_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 

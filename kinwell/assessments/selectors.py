@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from kinwell.assessments.instruments import get, instruments
 from kinwell.assessments.models import AssessmentResponse, RetakeSchedule
+from kinwell.core.context_processors import reverse_slug
 
 
 def response_get_for_member(*, user: Any, response_id: int) -> AssessmentResponse:
@@ -39,7 +40,13 @@ def due_retakes(*, user: Any) -> list[dict[str, Any]]:
     for schedule in RetakeSchedule.objects.filter(user=user, due_at__lte=timezone.now()):
         instrument = get(schedule.instrument)
         if instrument is not None:
-            due.append({"instrument": instrument, "schedule": schedule})
+            due.append(
+                {
+                    "instrument": instrument,
+                    "schedule": schedule,
+                    "url": reverse_slug("assessments:take", instrument.id),
+                }
+            )
     return due
 
 

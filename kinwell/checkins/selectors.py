@@ -10,6 +10,10 @@ def checkin_today(*, user: Any) -> CheckIn | None:
     return CheckIn.objects.filter(user=user, day=member_today(user)).first()
 
 
+def checked_in_today(*, user: Any) -> bool:
+    return CheckIn.objects.filter(user=user, day=member_today(user)).exists()
+
+
 def checkins_recent(*, user: Any, days: int = 30) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(user=user).order_by("-day")[:days]
 

@@ -7,4 +7,6 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from kinwell.core import personal_data  # noqa: F401  (registers with privacy)
+        from kinwell.core import homecache, personal_data  # noqa: F401  (registers with privacy)
+
+        homecache.connect()

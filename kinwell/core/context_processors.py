@@ -63,3 +63,34 @@ def _nav(request: HttpRequest) -> dict[str, bool]:
         nav = {"queue": can_see_queue(user), "moderator": has_role(user, "moderator")}
         cache.set(key, nav, 60)
     return dict(nav)
+
+
+_SENTINEL = 987654321
+
+
+@functools.cache
+def _pattern(name: str) -> tuple[str, str]:
+    before, _, after = reverse(name, args=[_SENTINEL]).partition(str(_SENTINEL))
+    return before, after
+
+
+def reverse_pk(name: str, pk: int) -> str:
+    """reverse(name, args=[pk]) for routes with one integer argument, without the ~0.1 ms
+    resolver walk each time; lists on hot pages (the home page) build many of them."""
+    before, after = _pattern(name)
+    return f"{before}{int(pk)}{after}"
+
+
+_WORD = "zzkinwellzz"
+
+
+@functools.cache
+def _word_pattern(name: str) -> tuple[str, str]:
+    before, _, after = reverse(name, args=[_WORD]).partition(_WORD)
+    return before, after
+
+
+def reverse_slug(name: str, value: str) -> str:
+    """reverse(name, args=[value]) for routes with one slug argument (see reverse_pk)."""
+    before, after = _word_pattern(name)
+    return f"{before}{value}{after}"

@@ -48,9 +48,14 @@ def notification_send(*, user: Any, title: str, body: str = "", url: str = "") -
 
 
 def notifications_mark_read(*, user: Any) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+    from kinwell.core.homecache import touch_home
+
+    changed = Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    if changed:
+        touch_home(user.pk)
+    return changed
 
 
 def push_to_user(*, user_id: int, notification_id: int) -> None:

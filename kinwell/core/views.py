@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from kinwell.accounts.consent import consent_texts
 from kinwell.accounts.services import consents_current
 from kinwell.assessments.selectors import due_retakes
-from kinwell.checkins.selectors import checkin_today
+from kinwell.checkins.selectors import checked_in_today
 from kinwell.core import privacy
 from kinwell.core.selectors import audit_events_about, notifications_for
 from kinwell.core.services import notifications_mark_read
@@ -26,17 +26,24 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    from kinwell.checkins.services import member_today
+    from kinwell.core.homecache import cached_home
+
     user = request.user
-    return render(
-        request,
-        "core/home.html",
-        {
-            "notifications": notifications_for(user=user, limit=5),
-            "checked_in": checkin_today(user=user) is not None,
-            "due": due_retakes(user=user),
-            "nudges": overdue_people(user=user, limit=3),
-        },
-    )
+
+    def build() -> HttpResponse:
+        return render(
+            request,
+            "core/home.html",
+            {
+                "notifications": notifications_for(user=user, limit=5),
+                "checked_in": checked_in_today(user=user),
+                "due": due_retakes(user=user),
+                "nudges": overdue_people(user=user, limit=3),
+            },
+        )
+
+    return cached_home(request, member_today(user), build)
 
 
 @login_required

@@ -85,6 +85,8 @@ class Nudge:
     days: int | None
     text: str
     suggestion: str
+    log_url: str = ""
+    page_url: str = ""
 
 
 def nudge_for(person: Person, today: date) -> Nudge:
@@ -94,11 +96,15 @@ def nudge_for(person: Person, today: date) -> Nudge:
     else:
         days = None
         text = f"You haven't noted a time in touch with {person.alias} yet."
+    from kinwell.core.context_processors import reverse_pk
+
     return Nudge(
         person=person,
         days=days,
         text=text,
         suggestion=SUGGESTIONS[person.pk % len(SUGGESTIONS)],
+        log_url=reverse_pk("network:contact_log", person.pk),
+        page_url=reverse_pk("network:person", person.pk),
     )
 
 

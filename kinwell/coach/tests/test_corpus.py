@@ -56,3 +56,38 @@ def test_enough_pairs_once_part_a_is_complete():
         assert total >= 2000
     else:
         assert total >= 1000  # part B alone while part A is being written
+
+
+def _kappa(a: list[int], b: list[int]) -> float:
+    labels = sorted(set(a) | set(b))
+    n = len(a)
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    expected = sum((a.count(k) / n) * (b.count(k) / n) for k in labels)
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
+
+
+def test_double_labelled_sample_agrees_as_documented():
+    import csv
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "corpus"
+    first = {}
+    for part in ("part-a.csv", "part-b.csv"):
+        with open(folder / part, encoding="utf-8", newline="") as handle:
+            first.update({row["id"]: row for row in csv.DictReader(handle)})
+    with open(folder / "second-annotation.csv", encoding="utf-8", newline="") as handle:
+        second = list(csv.DictReader(handle))
+    assert len(second) == 200
+    documented = {
+        "emotional_reactions": 0.92,
+        "interpretations": 0.86,
+        "explorations": 0.85,
+        "advice": 0.94,
+        "minimising": 0.89,
+        "judgement": 0.96,
+        "self_focus": 0.97,
+    }
+    for column, kappa in documented.items():
+        a = [int(first[row["id"]][column]) for row in second]
+        b = [int(row[column]) for row in second]
+        assert round(_kappa(a, b), 2) == kappa, column
