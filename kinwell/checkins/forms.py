@@ -68,6 +68,16 @@ class CheckInForm(forms.Form):
                     error_messages={"invalid_choice": "Choose circles you are part of."},
                 )
                 tail += ["share_with"]
+                self.fields["connected_circles"] = forms.TypedMultipleChoiceField(
+                    choices=[(c.pk, c.name) for c in circles],
+                    coerce=int,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                    label="Did you connect with your circle today?",
+                    help_text="A post, a chat, a meeting: any time with them counts.",
+                    error_messages={"invalid_choice": "Choose circles you are part of."},
+                )
+                order.append("connected_circles")
             from kinwell.care.services import has_clinician
 
             if has_clinician(user):

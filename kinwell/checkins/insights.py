@@ -89,6 +89,14 @@ def weekly_reflection(*, user: Any, end: Any) -> dict[str, Any]:
     ):
         together.setdefault(contact.person_id, set()).add(contact.day)
         names[contact.person_id] = contact.person.alias
+    from kinwell.circles.models import CircleConnection
+
+    for link in CircleConnection.objects.filter(
+        checkin__user=user, checkin__day__in=list(by_day)
+    ).select_related("checkin", "circle"):
+        key = -link.circle_id  # circles and people share the table; keys never clash
+        together.setdefault(key, set()).add(link.checkin.day)
+        names[key] = f"Your circle ({link.circle.name})"
     people = []
     for person_id, days in together.items():
         with_them = [by_day[d] for d in days]

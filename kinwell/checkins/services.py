@@ -34,6 +34,7 @@ def checkin_save(
     connections: Iterable[Any] | None = None,
     share_with: Iterable[int] | None = None,
     share_clinician: bool | None = None,
+    connected_circles: Iterable[int] | None = None,
     share_note: bool = False,
     **values: Any,
 ) -> tuple[CheckIn, SafetyOutcome]:
@@ -66,6 +67,10 @@ def checkin_save(
         checkin_shares_set(
             user=user, checkin=checkin, circle_ids=list(share_with), include_note=share_note
         )
+    if connected_circles is not None:
+        from kinwell.circles.services import checkin_circles_set
+
+        checkin_circles_set(user=user, checkin=checkin, circle_ids=list(connected_circles))
     if share_clinician is not None:
         from kinwell.care.services import checkin_clinician_share_set
 

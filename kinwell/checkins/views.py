@@ -26,6 +26,9 @@ def today(request: HttpRequest) -> HttpResponse:
 
         clinician = SharedCheckIn.objects.filter(checkin=existing).first()
         initial["share_clinician"] = clinician is not None
+        initial["connected_circles"] = list(
+            existing.circle_connections.values_list("circle_id", flat=True)
+        )
         initial["share_note"] = any(share.include_note for share in shares) or bool(
             clinician and clinician.include_note
         )

@@ -209,6 +209,23 @@ class CheckInShare(models.Model):
         return f"check-in {self.checkin_id} to circle {self.circle_id}"
 
 
+class CircleConnection(models.Model):
+    """ "Who did I connect with today": the member noted time with their circle that day."""
+
+    checkin = models.ForeignKey(
+        "checkins.CheckIn", on_delete=models.CASCADE, related_name="circle_connections"
+    )
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["checkin", "circle"], name="connect_circle_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"check-in {self.checkin_id} with circle {self.circle_id}"
+
+
 class Acknowledgement(models.Model):
     """ "I see you": a member lets another know their words landed."""
 

@@ -3,6 +3,7 @@ from kinwell.circles.models import (
     Agreement,
     ChatMessage,
     CheckInShare,
+    CircleConnection,
     JoinRequest,
     Meeting,
     Membership,
@@ -113,5 +114,15 @@ register(
         title="Check-ins you shared with a circle",
         purpose="So your circle can see how you are doing, when you choose.",
         visible_to=CIRCLE + " You can stop sharing at any time from Past check-ins.",
+    )
+)
+register(
+    DataCategory(
+        key="circles.checkin_connections",
+        model=CircleConnection,
+        owner="checkin__user",
+        title="Days you noted time with your circle",
+        purpose="So your weekly reflection can show which connections went with better days.",
+        visible_to="Only you.",
     )
 )

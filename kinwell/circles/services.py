@@ -991,3 +991,22 @@ def checkin_share_revoke(*, user: Any, share_id: int) -> None:
     deleted, _ = CheckInShare.objects.filter(pk=share_id, checkin__user=user).delete()
     if not deleted:
         raise ValidationError("That check-in is not shared any more.")
+
+
+@transaction.atomic
+def checkin_circles_set(*, user: Any, checkin: Any, circle_ids: list[int]) -> None:
+    """Note which of the member's circles they connected with on this check-in's day."""
+    from kinwell.circles.models import CircleConnection
+
+    if checkin.user_id != user.pk:
+        raise PermissionDenied("You can only change your own check-ins.")
+    mine = set(
+        Membership.objects.filter(
+            user=user, status=Membership.Status.ACTIVE, circle_id__in=circle_ids
+        ).values_list("circle_id", flat=True)
+    )
+    if set(circle_ids) - mine:
+        raise ValidationError({"connected_circles": "Choose circles you are part of."})
+    CircleConnection.objects.filter(checkin=checkin).exclude(circle_id__in=mine).delete()
+    for circle_id in sorted(mine):
+        CircleConnection.objects.get_or_create(checkin=checkin, circle_id=circle_id)

@@ -302,6 +302,18 @@ def circle_program_start(*, actor: Any, circle_id: int, slug: str) -> CircleProg
     return circle_program
 
 
+@transaction.atomic
+def circle_program_end(*, actor: Any, circle_id: int, circle_program_id: int) -> None:
+    """A facilitator ends a program for their circle: sharing in the circle stops; every
+    member keeps their own run and reflections, and can carry on alone."""
+    from kinwell.circles.models import Membership
+
+    circle, membership = _circle_for(actor, circle_id)
+    if membership.role != Membership.Role.FACILITATOR:
+        raise PermissionDenied("Only this circle's facilitator can end a program for it.")
+    _circle_program(circle, circle_program_id).delete()
+
+
 def _circle_program(circle: Any, circle_program_id: int) -> CircleProgram:
     circle_program = CircleProgram.objects.filter(pk=circle_program_id, circle=circle).first()
     if circle_program is None:

@@ -14,6 +14,11 @@ urlpatterns = [
         name="circle_share",
     ),
     path("circle/<int:circle_id>/see/<int:step_id>/", views.circle_ack, name="circle_ack"),
+    path(
+        "circle/<int:circle_id>/end/<int:circle_program_id>/",
+        views.circle_end,
+        name="circle_end",
+    ),
     path("reflections/<int:step_id>/", views.reflection, name="reflection"),
     path("reflections/<int:step_id>/share/", views.reflection_share, name="reflection_share"),
     path("<slug:slug>/", views.program, name="program"),

@@ -368,6 +368,18 @@ def circle_start(request: HttpRequest, circle_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def circle_end(request: HttpRequest, circle_id: int, circle_program_id: int) -> HttpResponse:
+    def end() -> str:
+        services.circle_program_end(
+            actor=request.user, circle_id=circle_id, circle_program_id=circle_program_id
+        )
+        return "Ended for the circle. Everyone keeps their own progress and can carry on alone."
+
+    return _circle_action(request, circle_id, end)
+
+
+@login_required
+@require_POST
 def circle_share(request: HttpRequest, circle_id: int, circle_program_id: int) -> HttpResponse:
     share = request.POST.get("share") == "1"
 

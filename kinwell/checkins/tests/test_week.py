@@ -137,3 +137,32 @@ def test_insights_give_chart_data_and_the_numbers_as_a_table(member, member_clie
     assert data["window"]["counts"][2] == 2
     assert "The numbers behind the charts" in text
     assert "chart.umd.min" in text
+
+
+def test_time_with_a_circle_counts_as_a_connection(member, member_client):
+    from kinwell.circles.models import CircleConnection
+    from kinwell.circles.tests.factories import make_circle
+
+    circle = make_circle(members=[member], name="Harbour")
+    for ago, level in [(1, 4), (2, 4), (3, 1), (4, 1)]:
+        checkin = day(member, ago, level)
+        if level == 4:
+            CircleConnection.objects.create(checkin=checkin, circle=circle)
+    (row,) = weekly_reflection(user=member, end=END)["people"]
+    assert row["alias"] == "Your circle (Harbour)"
+    assert (row["with"], row["without"]) == (4.0, 1.0)
+
+
+def test_check_in_notes_the_circle_and_refuses_someone_elses(member, member_client):
+    from kinwell.circles.models import CircleConnection
+    from kinwell.circles.tests.factories import make_circle
+
+    mine = make_circle(members=[member], name="Harbour")
+    theirs = make_circle(name="Willow")
+    answers = {"seen": 2, "safe": 2, "soothed": 2, "secure": 2, "stable": 2, "window": "inside",
+               "mood": 3}  # fmt: skip
+    response = member_client.post("/checkin/", {**answers, "connected_circles": [theirs.pk]})
+    assert response.status_code == 200
+    assert not CheckIn.objects.exists()
+    member_client.post("/checkin/", {**answers, "connected_circles": [mine.pk]})
+    assert CircleConnection.objects.get().circle == mine
