@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import NoReturn
 
-PRODUCT_COMMANDS = {"serve", "demo", "screen", "score", "match", "programs", "coach"}
+PRODUCT_COMMANDS = {"serve", "demo", "screen", "score", "match", "programs", "coach", "tick"}
 
 
 def _fail(message: str) -> NoReturn:
@@ -133,6 +133,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         subprocess.Popen(web, env={**env, "KINWELL_ASGI": "0"}),
         subprocess.Popen(ws, env={**env, "KINWELL_ASGI": "1", "KINWELL_RELAY_URL": ""}),
     ]
+    if not args.no_tick:
+        # Check-in reminders and circle nudges, once a minute, so `make run` needs no cron.
+        tick = [sys.executable, "-m", "kinwell.cli", "tick", "--every", "60"]
+        procs.append(subprocess.Popen(tick, env={**env, "KINWELL_ASGI": "0"}))
     print(f"Kinwell is running at http://{args.host}:{args.port}/ (WebSockets on port {ws_port}).")
     print("Press Ctrl+C to stop.", flush=True)
 
@@ -156,6 +160,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 proc.kill()
     codes = [proc.returncode for proc in procs]
     return 0 if all(code in (0, -signal.SIGTERM, -signal.SIGINT) for code in codes) else 1
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    """Send due check-in reminders and circle nudges; with --every, keep doing it."""
+    import logging
+
+    if args.every is not None and args.every < 5:
+        _fail("--every must be at least 5 seconds")
+    _setup_django()
+    _check_database()
+    from kinwell.checkins.services import reminders_send
+    from kinwell.circles.services import nudges_send
+
+    log = logging.getLogger("kinwell.tick")
+    while True:
+        try:
+            reminders = reminders_send()
+            nudges = nudges_send()
+            if args.once or reminders or nudges["unseen"] or nudges["quiet"]:
+                print(
+                    f"reminders: {reminders}; unanswered-post nudges: {nudges['unseen']}; "
+                    f"quiet-partner nudges: {nudges['quiet']}",
+                    flush=True,
+                )
+        except Exception:
+            # A failed round (database restarting) must not stop the next one.
+            log.exception("tick failed; trying again at the next round")
+            if args.once:
+                return 1
+        if args.once or args.every is None:
+            return 0
+        time.sleep(args.every)
 
 
 def _read_jsonl(path: str | None, fields: dict[str, type | tuple[type, ...]]) -> list[dict]:
@@ -306,6 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     serve = sub.add_parser("serve", help="migrate, then serve pages (WSGI) and WebSockets (ASGI)")
     serve.add_argument("--demo", action="store_true", help="seed demo data and print the logins")
+    serve.add_argument(
+        "--no-tick",
+        action="store_true",
+        help="do not run reminders and nudges here (run `kinwell tick` elsewhere, once)",
+    )
     serve.add_argument("--port", type=int, default=int(os.environ.get("KINWELL_PORT") or 8000))
     serve.add_argument("--host", default=os.environ.get("KINWELL_HOST", "127.0.0.1"))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("KINWELL_WORKERS") or 2))
@@ -314,6 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--threads", type=int, default=int(os.environ.get("KINWELL_THREADS") or 2))
     serve.set_defaults(func=cmd_serve)
+    tick = sub.add_parser("tick", help="send due check-in reminders and circle nudges")
+    tick.add_argument("--once", action="store_true", help="one round, then exit")
+    tick.add_argument("--every", type=int, help="repeat every N seconds (serve uses 60)")
+    tick.set_defaults(func=cmd_tick)
     demo = sub.add_parser("demo", help="seed demo data (idempotent) and print the logins")
     demo.set_defaults(func=cmd_demo)
     screen = sub.add_parser(

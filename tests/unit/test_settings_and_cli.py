@@ -159,3 +159,26 @@ def test_management_commands_pass_through(tmp_path):
     result = run(["check"], {"KINWELL_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_tick_sends_due_reminders_once_and_refuses_a_too_short_interval(tmp_path):
+    env = {"KINWELL_DATA_DIR": str(tmp_path)}
+    assert run(["migrate", "-v", "0"], env).returncode == 0
+    setup = (
+        "import datetime, django; django.setup();"
+        "from kinwell.accounts.tests.factories import UserFactory;"
+        "from kinwell.checkins.models import Reminder;"
+        "u = UserFactory(time_zone='UTC');"
+        "Reminder.objects.create(user=u, at=datetime.time(0, 0))"
+    )
+    full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    full_env.update({**env, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    subprocess.run([sys.executable, "-c", setup], cwd=ROOT, env=full_env, check=True)
+    first = run(["tick", "--once"], env)
+    assert first.returncode == 0, first.stderr
+    assert "reminders: 1;" in first.stdout
+    again = run(["tick", "--once"], env)
+    assert "reminders: 0;" in again.stdout
+    bad = run(["tick", "--every", "1"], env)
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "kinwell: --every must be at least 5 seconds"

@@ -41,3 +41,15 @@ def test_only_the_facilitator_ends_a_circle_program_and_members_keep_their_runs(
     client_for(facilitator).post(url)
     assert not CircleProgram.objects.filter(pk=running.pk).exists()
     assert Enrolment.objects.filter(user=member, program="safe-enough").exists()
+
+
+def test_the_circle_page_offers_breathing_together(member):
+    from kinwell.circles.tests.factories import make_circle
+    from kinwell.circles.tests.test_circles import client_for
+
+    circle = make_circle(members=[member])
+    page = client_for(member).get(reverse("programs:circle", args=[circle.pk]))
+    text = page.content.decode()
+    assert "Breathe together" in text
+    assert 'data-together="1"' in text
+    assert "programs.js" in text

@@ -46,10 +46,26 @@
       if (index >= phases.length) { stop(hooks.done); return; }
       show(phases[index]);
     }
+    var waiting = null;
     button.addEventListener("click", function () {
+      if (waiting) { clearTimeout(waiting); waiting = null; stop("Stopped."); return; }
       if (timer) { stop("Stopped. You can start again whenever you like."); return; }
       index = 0;
       button.textContent = "Stop";
+      if (hooks.syncSeconds) {
+        // Breathing together: everyone's rounds start on the same whole multiple of the
+        // cycle on the clock, so people pressing Start at different moments breathe in
+        // at the same moment (to within their devices' clock difference).
+        var cycle = hooks.syncSeconds * 1000;
+        var wait = cycle - (Date.now() % cycle);
+        status.textContent = "Starting with everyone in " + Math.ceil(wait / 1000) + " seconds…";
+        waiting = setTimeout(function () {
+          waiting = null;
+          show(phases[0]);
+          timer = setInterval(tick, 1000);
+        }, wait);
+        return;
+      }
       show(phases[0]);
       timer = setInterval(tick, 1000);
     });
@@ -69,6 +85,7 @@
       if (pause) phases.push({ say: "Rest…", seconds: pause, size: "out" });
     }
     timedGuide(root, phases, {
+      syncSeconds: root.dataset.together ? inhale + hold + exhale + pause : 0,
       done: "That was " + rounds + " rounds. Notice how you feel now. There is no right result.",
       onPhase: function (phase) {
         if (calm()) { circle.classList.remove("in"); return; }
