@@ -32,6 +32,7 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from typing import Any  # noqa: E402
 
 import websockets  # noqa: E402
 
@@ -124,12 +125,12 @@ async def run_clients(
     deadline = time.monotonic() + seconds
     quiet_until = deadline + 3
 
-    async def reader(ws: object) -> None:
+    async def reader(ws: Any) -> None:
         while True:
             try:
                 raw = await asyncio.wait_for(
                     ws.recv(), timeout=max(0.1, quiet_until - time.monotonic())
-                )  # type: ignore[attr-defined]
+                )
             except (TimeoutError, websockets.ConnectionClosed):
                 return
             now = time.time_ns()

@@ -21,6 +21,7 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import date, timedelta  # noqa: E402
+from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -145,8 +146,12 @@ def timed(cookie: str, requests: int) -> dict[str, tuple[float, int]]:
             "wsgi.errors": sys.stderr,
             "SERVER_PROTOCOL": "HTTP/1.1",
         }
-        status = []
-        body = b"".join(application(environ, lambda s, h, e=None: status.append(s)))
+        status: list[str] = []
+
+        def start_response(code: str, headers: Any, exc_info: Any = None) -> Any:
+            status.append(code)
+
+        body = b"".join(application(environ, start_response))
         if not status[0].startswith("200"):
             raise SystemExit(f"{path}: {status[0]} {body[:200]!r}")
 
@@ -154,9 +159,11 @@ def timed(cookie: str, requests: int) -> dict[str, tuple[float, int]]:
     for path in PAGES:
         for _ in range(10):
             call(path)
-        executed = []
+        executed: list[str] = []
 
-        def count(execute, sql, params, many, context, executed=executed):  # type: ignore[no-untyped-def]
+        def count(
+            execute: Any, sql: str, params: Any, many: bool, context: Any, executed: Any = executed
+        ) -> Any:
             executed.append(sql)
             return execute(sql, params, many, context)
 

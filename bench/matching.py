@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 from random import Random
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -44,7 +45,7 @@ FOCUS = [
     ("compulsive-sexual-behaviour", 0.06),
 ]
 # region: (weight, offsets, language weights)
-REGIONS = {
+REGIONS: dict[str, Any] = {
     "americas": (0.38, [-8, -7, -6, -5, -4, -3], {"en": 0.72, "es": 0.26, "de": 0.02}),
     "europe": (0.30, [0, 1, 2, 3], {"en": 0.5, "de": 0.3, "es": 0.2}),
     "south-asia": (0.14, [5.5, 5.5, 5.75, 6], {"en": 0.45, "hi": 0.55}),
@@ -57,7 +58,7 @@ STAGES = [("early", 0.35), ("middle", 0.40), ("steady", 0.25)]
 SLOT_COUNT = [(1, 0.16), (2, 0.26), (3, 0.24), (4, 0.16), (5, 0.10), (6, 0.08)]
 
 
-def _pick(rng: Random, weighted: list[tuple[object, float]]) -> object:
+def _pick(rng: Random, weighted: Any) -> Any:
     return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
 
 
@@ -72,11 +73,11 @@ def realistic_pool(n: int, seed: int) -> list[Request]:
                 weights[i] *= 3
         slot_weights[region] = weights
     regions = [(r, spec[0]) for r, spec in REGIONS.items()]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i in range(n):
         region = str(_pick(rng, regions))
         _, offsets, languages = REGIONS[region]
-        k = int(_pick(rng, SLOT_COUNT))  # type: ignore[call-overload]
+        k = int(_pick(rng, SLOT_COUNT))
         chosen: set[str] = set()
         while len(chosen) < k:
             chosen.add(rng.choices(SLOTS, weights=slot_weights[region])[0])
@@ -122,7 +123,7 @@ def small_pool(rng: Random) -> tuple[str, list[Request]]:
     focus = [f"f{i}" for i in range(rng.randint(1, 2))]
     languages = [f"l{i}" for i in range(rng.choice([1, 1, 2]))]
     exclusion_rate = rng.choice([0.0, 0.1, 0.25, 0.45])
-    people = []
+    people: list[dict[str, Any]] = []
     for i in range(n):
         k = rng.choice([1, 1, 2, 2, 3])
         people.append(
