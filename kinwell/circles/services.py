@@ -688,7 +688,7 @@ def member_mute(*, actor: Any, circle_id: int, user_id: int, hours: int, reason:
     audit_record(
         actor=actor,
         subject=membership.user,
-        action="paused posting in circle",
+        action="paused posting",
         target=membership.circle.name,
         reason=membership.mute_reason,
     )

@@ -23,7 +23,7 @@ def audit_record(*, actor: Any, subject: Any, action: str, target: str, reason: 
         actor=actor if actor is not None and actor.pk else None,
         actor_role=_role_label(actor)[:100],
         subject=subject,
-        action=action,
+        action=action[:20],
         target=target[:120],
         reason=reason[:200],
     )
