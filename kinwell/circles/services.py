@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -423,8 +423,22 @@ def _group_send(group: str, event: dict[str, Any]) -> None:
 
 
 def _may_take_part(user: Any, circle_id: int) -> Membership:
-    membership = _membership(user, circle_id)
-    if membership.agreed_version < current_version(membership.circle):
+    # One query for the membership and the circle's newest agreements: chat calls this on
+    # every message.
+    latest = (
+        Agreement.objects.filter(circle=OuterRef("circle_id"))
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    membership = (
+        Membership.objects.select_related("circle")
+        .annotate(latest_version=Subquery(latest))
+        .filter(circle_id=circle_id, user=user, status=Membership.Status.ACTIVE)
+        .first()
+    )
+    if membership is None:
+        raise PermissionDenied("You are not a member of this circle.")
+    if membership.agreed_version < (membership.latest_version or 0):
         raise PermissionDenied("Please read and accept the circle's agreements first.")
     return membership
 
@@ -606,16 +620,21 @@ def chat_send(
     _may_write(author, circle_id)
     body = _clean_text(body, CHAT_MAX, "message")
     client_id = (client_id or "")[:40]
-    if client_id:
-        earlier = ChatMessage.objects.filter(author=author, client_id=client_id).first()
-        if earlier is not None:
-            return earlier, SafetyOutcome(level="none"), False
     paused = posting_check(user=author, kind="chat")
     if paused:
         raise ValidationError(paused)
-    message = ChatMessage.objects.create(
-        circle_id=circle_id, author=author, body=body, client_id=client_id
-    )
+    try:
+        # The unique (author, client_id) constraint catches a resend without a lookup
+        # on every message.
+        with transaction.atomic():
+            message = ChatMessage.objects.create(
+                circle_id=circle_id, author=author, body=body, client_id=client_id
+            )
+    except IntegrityError:
+        earlier = ChatMessage.objects.filter(author=author, client_id=client_id).first()
+        if earlier is None:
+            raise
+        return earlier, SafetyOutcome(level="none"), False
     outcome = text_screen(
         author=author,
         text=body,
