@@ -14,7 +14,7 @@ from kinwell.network.tests.helpers import add_person
 KINDS = [None, "emotional", "practical", "informational", "companionship"]
 
 
-def fake_people(inner: int, middle: int, outer: int) -> list[SimpleNamespace]:
+def people_on_rings(inner: int, middle: int, outer: int) -> list[SimpleNamespace]:
     people: list[SimpleNamespace] = []
     for circle, count in ((1, inner), (2, middle), (3, outer)):
         for _i in range(count):
@@ -38,7 +38,7 @@ def reach(node) -> float:
     )
 )
 def test_up_to_forty_people_never_overlap_and_stay_in_their_ring(counts):
-    drawn = picture.layout(fake_people(*counts))
+    drawn = picture.layout(people_on_rings(*counts))
     nodes = drawn["nodes"]
     assert len(nodes) == sum(counts)
     for a, b in itertools.combinations(nodes, 2):
@@ -53,21 +53,21 @@ def test_up_to_forty_people_never_overlap_and_stay_in_their_ring(counts):
 
 
 def test_forty_people_in_the_inner_circle_alone_still_fit():
-    nodes = picture.layout(fake_people(40, 0, 0))["nodes"]
+    nodes = picture.layout(people_on_rings(40, 0, 0))["nodes"]
     for a, b in itertools.combinations(nodes, 2):
         assert math.dist((a.x, a.y), (b.x, b.y)) >= reach(a) + reach(b)
 
 
 def test_the_layout_is_the_same_every_time():
-    people = fake_people(3, 5, 7)
+    people = people_on_rings(3, 5, 7)
     first = [(n.person.pk, n.x, n.y) for n in picture.layout(people)["nodes"]]
     again = [(n.person.pk, n.x, n.y) for n in picture.layout(list(reversed(people)))["nodes"]]
     assert first == again
 
 
 def test_a_small_map_gets_big_nodes():
-    assert picture.layout(fake_people(2, 3, 2))["node_r"] == 20
-    assert picture.layout(fake_people(30, 5, 5))["node_r"] < 12
+    assert picture.layout(people_on_rings(2, 3, 2))["node_r"] == 20
+    assert picture.layout(people_on_rings(30, 5, 5))["node_r"] < 12
 
 
 def test_colour_is_never_the_only_cue():
