@@ -92,3 +92,5 @@ report_targets.register(
 sources.register("circle_post", "Circle post")
 sources.register("circle_reply", "Circle reply")
 sources.register("chat_message", "Circle chat message")
+sources.register("circle_agreements", "Circle agreements (facilitator)")
+sources.register("circle_meeting", "Circle meeting details (facilitator)")

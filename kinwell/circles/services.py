@@ -322,6 +322,8 @@ def agreement_update(*, actor: Any, circle_id: int, text: str) -> Agreement:
     agreement = Agreement.objects.create(
         circle=circle, version=current_version(circle) + 1, text=text, written_by=actor
     )
+    # Facilitators' words are screened like everyone's; help reaches them too.
+    text_screen(author=actor, text=text, source_type="circle_agreements", source_id=agreement.pk)
     Membership.objects.filter(circle=circle, user=actor, status=Membership.Status.ACTIVE).update(
         agreed_version=agreement.version, agreed_at=timezone.now()
     )
@@ -749,6 +751,12 @@ def meeting_create(
         title=(title or "").strip()[:120] or "Circle meeting",
         where=(where or "").strip()[:300],
         created_by=actor,
+    )
+    text_screen(
+        author=actor,
+        text=f"{meeting.title}\n{meeting.where}",
+        source_type="circle_meeting",
+        source_id=meeting.pk,
     )
     for membership in (
         Membership.objects.filter(circle_id=circle_id, status=Membership.Status.ACTIVE)

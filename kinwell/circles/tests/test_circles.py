@@ -647,3 +647,24 @@ def test_the_coach_sits_beside_replies_when_the_facilitator_turns_it_on(member, 
     assert "data-coach-box" in client_for(member).get(url).content.decode()
     CoachPreference.objects.create(user=member, enabled=False)
     assert "data-coach-box" not in client_for(member).get(url).content.decode()
+
+
+def test_facilitator_text_is_screened_too(member, screen_as):
+    circle = make_circle(members=[member])
+    facilitator = UserFactory(roles=["facilitator"])
+    add_facilitator(circle, facilitator)
+    screen_as("concern")
+    services.agreement_update(
+        actor=facilitator, circle_id=circle.pk, text="We keep what is said here. " * 3
+    )
+    services.meeting_create(
+        actor=facilitator,
+        circle_id=circle.pk,
+        starts_at=timezone.now() + timedelta(days=1),
+        minutes=60,
+        title="Week 3",
+    )
+    assert set(Escalation.objects.values_list("source_type", flat=True)) == {
+        "circle_agreements",
+        "circle_meeting",
+    }
