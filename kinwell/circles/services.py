@@ -1,7 +1,9 @@
 """Writes for circles: join requests, matching, agreements, posts, chat, "I see you"."""
 
+import dataclasses
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -448,13 +450,17 @@ def _may_take_part(user: Any, circle_id: int) -> Membership:
 def _may_write(user: Any, circle_id: int) -> Membership:
     membership = _may_take_part(user, circle_id)
     if membership.muted_until and membership.muted_until > timezone.now():
-        when = timezone.localtime(membership.muted_until).strftime("%d %b, %H:%M")
-        reason = f" The reason given: {membership.mute_reason}" if membership.mute_reason else ""
-        raise ValidationError(
-            f"Your facilitator paused your posting in this circle until {when}.{reason} You "
-            "can still read, acknowledge others, check in and use Get help now."
-        )
+        raise ValidationError(_mute_reason(membership))
     return membership
+
+
+def _mute_reason(membership: Membership) -> str:
+    when = timezone.localtime(membership.muted_until).strftime("%d %b, %H:%M")
+    reason = f" The reason given: {membership.mute_reason}" if membership.mute_reason else ""
+    return (
+        f"Your facilitator paused your posting in this circle until {when}.{reason} You "
+        "can still read, acknowledge others, check in and use Get help now."
+    )
 
 
 def _clean_text(body: str, limit: int, what: str) -> str:
@@ -610,7 +616,23 @@ def ack_toggle(
 # --- Chat -----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@dataclass
+class ChatDraft:
+    author: Any
+    circle_id: int
+    body: str
+    client_id: str = ""
+
+
+@dataclass
+class ChatResult:
+    message: ChatMessage | None = None
+    outcome: SafetyOutcome = dataclasses.field(default_factory=lambda: SafetyOutcome(level="none"))
+    created: bool = False
+    # PermissionDenied (not a member any more) or ValidationError (a clear reason to show).
+    error: Exception | None = None
+
+
 def chat_send(
     *, author: Any, circle_id: int, body: str, client_id: str = ""
 ) -> tuple[ChatMessage, SafetyOutcome, bool]:
@@ -619,35 +641,170 @@ def chat_send(
     The caller broadcasts after commit (consumers do it themselves, to skip a hop). A
     resend with the same client id returns the stored message instead of a second copy.
     """
-    _may_write(author, circle_id)
-    body = _clean_text(body, CHAT_MAX, "message")
-    client_id = (client_id or "")[:40]
-    paused = posting_check(user=author, kind="chat")
-    if paused:
-        raise ValidationError(paused)
+    result = chat_send_many([ChatDraft(author, circle_id, body, client_id)])[0]
+    if result.error is not None:
+        raise result.error
+    assert result.message is not None
+    return result.message, result.outcome, result.created
+
+
+def chat_send_many(drafts: list[ChatDraft]) -> list[ChatResult]:
+    """Store a batch of chat messages, each with the same checks as one, in one transaction.
+
+    Live chat sends every message that arrives while the previous batch is being written as
+    the next batch (group commit): the membership, mute, pause and resend checks are one
+    query each for the whole batch, and there is one commit, so the cost per message stays
+    small under load. Each draft gets its own result; one refused draft never affects the
+    others. Every stored message is screened in the transaction that stores it.
+    """
+    from kinwell.safety.services import posting_check_many
+
+    results = [ChatResult() for _ in drafts]
+    if not drafts:
+        return results
+    latest = (
+        Agreement.objects.filter(circle=OuterRef("circle_id"))
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    memberships = {
+        (m.user_id, m.circle_id): m
+        for m in Membership.objects.annotate(latest_version=Subquery(latest)).filter(
+            user_id__in={d.author.pk for d in drafts},
+            circle_id__in={d.circle_id for d in drafts},
+            status=Membership.Status.ACTIVE,
+        )
+    }
+    now = timezone.now()
+    checked: list[int] = []
+    for index, draft in enumerate(drafts):
+        membership = memberships.get((draft.author.pk, draft.circle_id))
+        try:
+            if membership is None:
+                raise PermissionDenied("You are not a member of this circle.")
+            if membership.agreed_version < (membership.latest_version or 0):
+                raise PermissionDenied("Please read and accept the circle's agreements first.")
+            if membership.muted_until and membership.muted_until > now:
+                raise ValidationError(_mute_reason(membership))
+            draft.body = _clean_text(draft.body, CHAT_MAX, "message")
+            draft.client_id = (draft.client_id or "")[:40]
+        except (PermissionDenied, ValidationError) as exc:
+            results[index].error = exc
+            continue
+        checked.append(index)
+    reasons = posting_check_many(authors=[drafts[i].author for i in checked], kind="chat")
+    to_store: list[int] = []
+    for index, reason in zip(checked, reasons, strict=True):
+        if reason:
+            results[index].error = ValidationError(reason)
+        else:
+            to_store.append(index)
+    repeats = _chat_resends(drafts, results, to_store)
+    to_store = [i for i in to_store if results[i].message is None and i not in repeats]
+    if to_store:
+        _chat_store(drafts, results, to_store)
+    for i, first in repeats.items():
+        results[i] = ChatResult(message=results[first].message, error=results[first].error)
+    return results
+
+
+def _chat_store(drafts: list[ChatDraft], results: list[ChatResult], to_store: list[int]) -> None:
+    from kinwell.safety.screening import screen_text
+    from kinwell.safety.services import screen_outcome
+
+    screened = {i: screen_text(drafts[i].body) for i in to_store}
+    messages = {
+        i: ChatMessage(
+            circle_id=drafts[i].circle_id,
+            author=drafts[i].author,
+            body=drafts[i].body,
+            client_id=drafts[i].client_id,
+            visibility=(Visibility.HELD if screened[i].level == "urgent" else Visibility.VISIBLE),
+        )
+        for i in to_store
+    }
     try:
-        # The unique (author, client_id) constraint catches a resend without a lookup
-        # on every message.
+        with transaction.atomic():
+            ChatMessage.objects.bulk_create(list(messages.values()))
+            for i, message in messages.items():
+                results[i] = ChatResult(
+                    message=message,
+                    created=True,
+                    outcome=screen_outcome(
+                        author=message.author,
+                        result=screened[i],
+                        text=message.body,
+                        source_type="chat_message",
+                        source_id=message.pk,
+                        space=space_of(message.circle_id),
+                    ),
+                )
+    except IntegrityError:
+        # A resend raced in from another worker between the check and the insert: store
+        # this batch one message at a time so only the duplicate is told apart.
+        for i in to_store:
+            results[i] = _chat_store_one(drafts[i], screened[i])
+
+
+def _chat_resends(
+    drafts: list[ChatDraft], results: list[ChatResult], indexes: list[int]
+) -> dict[int, int]:
+    """Answer resends (same author and client id as a stored message) with the stored
+    copy; return {index: first index} for drafts repeated within this batch."""
+    keys = {(drafts[i].author.pk, drafts[i].client_id) for i in indexes if drafts[i].client_id}
+    if not keys:
+        return {}
+    stored = {
+        (m.author_id, m.client_id): m
+        for m in ChatMessage.objects.filter(
+            author_id__in={k[0] for k in keys}, client_id__in={k[1] for k in keys}
+        ).select_related("author")
+    }
+    first: dict[tuple[int, str], int] = {}
+    repeats: dict[int, int] = {}
+    for i in indexes:
+        key = (drafts[i].author.pk, drafts[i].client_id)
+        if not drafts[i].client_id:
+            continue
+        if key in stored:
+            results[i] = ChatResult(message=stored[key])
+        elif key in first:
+            repeats[i] = first[key]
+        else:
+            first[key] = i
+    return repeats
+
+
+def _chat_store_one(draft: ChatDraft, screened: Any) -> ChatResult:
+    from kinwell.safety.services import screen_outcome
+
+    try:
         with transaction.atomic():
             message = ChatMessage.objects.create(
-                circle_id=circle_id, author=author, body=body, client_id=client_id
+                circle_id=draft.circle_id,
+                author=draft.author,
+                body=draft.body,
+                client_id=draft.client_id,
+                visibility=Visibility.HELD if screened.level == "urgent" else Visibility.VISIBLE,
+            )
+            outcome = screen_outcome(
+                author=draft.author,
+                result=screened,
+                text=message.body,
+                source_type="chat_message",
+                source_id=message.pk,
+                space=space_of(draft.circle_id),
             )
     except IntegrityError:
-        earlier = ChatMessage.objects.filter(author=author, client_id=client_id).first()
+        earlier = (
+            ChatMessage.objects.filter(author=draft.author, client_id=draft.client_id)
+            .select_related("author")
+            .first()
+        )
         if earlier is None:
             raise
-        return earlier, SafetyOutcome(level="none"), False
-    outcome = text_screen(
-        author=author,
-        text=body,
-        source_type="chat_message",
-        source_id=message.pk,
-        space=space_of(circle_id),
-    )
-    if outcome.needs_choice:
-        message.visibility = Visibility.HELD
-        message.save(update_fields=["visibility"])
-    return message, outcome, True
+        return ChatResult(message=earlier)
+    return ChatResult(message=message, outcome=outcome, created=True)
 
 
 def render_message(message: ChatMessage) -> str:

@@ -136,3 +136,19 @@ def posting_paused_until(*, user: Any) -> Any:
         .first()
     )
     return decision.paused_until if decision else None
+
+
+def posting_paused_until_many(*, user_ids: set[int]) -> dict[int, Any]:
+    """`posting_paused_until` for several members in one query (chat checks a batch)."""
+    from django.utils import timezone
+
+    until: dict[int, Any] = {}
+    rows = (
+        ModerationDecision.objects.filter(member_id__in=user_ids, paused_until__gt=timezone.now())
+        .exclude(appeal__state=Appeal.State.OVERTURNED)
+        .values_list("member_id", "paused_until")
+    )
+    for member_id, paused_until in rows:
+        if member_id not in until or paused_until > until[member_id]:
+            until[member_id] = paused_until
+    return until

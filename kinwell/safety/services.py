@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kinwell.accounts.roles import has_role
+from kinwell.core.ratelimit import count as rate_count
 from kinwell.core.ratelimit import hit
 from kinwell.core.services import audit_record, notification_send
 from kinwell.safety import spaces
@@ -85,7 +86,29 @@ def text_screen(
     """
     from kinwell.safety.screening import screen_text
 
-    result = screen_text(text or "")
+    return screen_outcome(
+        author=author,
+        result=screen_text(text or ""),
+        text=text,
+        source_type=source_type,
+        source_id=source_id,
+        space=space,
+        posted=posted,
+    )
+
+
+def screen_outcome(
+    *,
+    author: Any,
+    result: Any,
+    text: str,
+    source_type: str,
+    source_id: int | None = None,
+    space: str = "",
+    posted: bool = True,
+) -> SafetyOutcome:
+    """The half of `text_screen` that acts on a `screen_text` result, for callers that
+    screen before they store (chat decides a message's visibility before inserting it)."""
     if result.level == "none":
         return SafetyOutcome(level="none", reasons=result.reasons)
     needs_choice = bool(space) and result.level == "urgent"
@@ -285,28 +308,52 @@ def posting_check(*, user: Any, kind: str = "post") -> str:
     (check-ins, journal, the safety plan) is never limited, and a limited member still
     gets help: callers screen the text first and show help whatever this says.
     """
-    from kinwell.safety.selectors import posting_paused_until
+    return posting_check_many(authors=[user], kind=kind)[0]
 
-    until = posting_paused_until(user=user)
-    if until is not None:
-        when = timezone.localtime(until).strftime("%d %b, %H:%M")
-        return (
-            f"A moderator paused your posting until {when}. You can still check in, write in "
-            "your journal and use Get help now. See Moderation decisions for the reason."
-        )
+
+def posting_check_many(*, authors: list[Any], kind: str = "post") -> list[str]:
+    """`posting_check` for a batch of attempts in order (one author may appear many
+    times): one query for moderators' pauses and one count per author and window."""
+    from kinwell.safety.selectors import posting_paused_until_many
+
+    paused = posting_paused_until_many(user_ids={a.pk for a in authors})
+    reasons = [""] * len(authors)
+    positions: dict[int, list[int]] = {}
+    for index, author in enumerate(authors):
+        until = paused.get(author.pk)
+        if until is not None:
+            when = timezone.localtime(until).strftime("%d %b, %H:%M")
+            reasons[index] = (
+                f"A moderator paused your posting until {when}. You can still check in, write "
+                "in your journal and use Get help now. See Moderation decisions for the reason."
+            )
+        else:
+            positions.setdefault(author.pk, []).append(index)
     limits = (
         ((CHAT_PER_MINUTE, 60, "minute"), (CHAT_PER_HOUR, 3600, "hour"))
         if kind == "chat"
         else ((POSTS_PER_MINUTE, 60, "minute"), (POSTS_PER_HOUR, 3600, "hour"))
     )
-    for limit, window, words in limits:
-        wait = hit(key=f"{kind}:{window}:{user.pk}", limit=limit, window_seconds=window)
-        if wait:
-            return (
-                f"You have posted {limit} times in the last {words}. Take a breath; you can post "
-                f"again in {wait} second{'s' if wait != 1 else ''}."
+    for author_id, indexes in positions.items():
+        for limit, window, words in limits:
+            if not indexes:
+                break
+            total, wait = rate_count(
+                key=f"{kind}:{window}:{author_id}", window_seconds=window, amount=len(indexes)
             )
-    return ""
+            # The n-th attempt of this batch is attempt (total - len + n) in the window.
+            first = total - len(indexes) + 1
+            allowed = []
+            for offset, index in enumerate(indexes):
+                if first + offset <= limit:
+                    allowed.append(index)
+                else:
+                    reasons[index] = (
+                        f"You have posted {limit} times in the last {words}. Take a breath; you "
+                        f"can post again in {wait} second{'s' if wait != 1 else ''}."
+                    )
+            indexes = allowed
+    return reasons
 
 
 # --- Safety plan ----------------------------------------------------------------------
