@@ -296,6 +296,9 @@ def main() -> None:
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
     )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    parser.add_argument(
+        "--skip-memory", action="store_true", help="skip the in-memory case (1 worker)"
+    )
     args = parser.parse_args()
     print(
         f"{args.circles * args.size} clients in {args.circles} circles of {args.size}, "
@@ -304,7 +307,8 @@ def main() -> None:
     print(f"{'case':<34} {'delivered':>9} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>7} {'errors':>6}")
     rows = {}
     cases = [("bare websockets broadcast (limit)", lambda: bare_case(args))]
-    cases.append(("kinwell, in-memory, 1 worker", lambda: kinwell_case(args, 1, "")))
+    if not args.skip_memory:
+        cases.append(("kinwell, in-memory, 1 worker", lambda: kinwell_case(args, 1, "")))
     if redis_up(args.redis_url):
         cases.append(
             ("kinwell, Redis pub/sub, 2 workers", lambda: kinwell_case(args, 2, args.redis_url))

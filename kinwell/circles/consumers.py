@@ -69,7 +69,7 @@ class ChatWriter:
         self.pending.append((draft, future))
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._drain())
-        return await future  # type: ignore[no-any-return]
+        return await future
 
     async def _drain(self) -> None:
         while self.pending:
@@ -196,6 +196,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._error(result.error.messages[0], client_id)
             return
         message, outcome = result.message, result.outcome
+        if message is None:  # no error and no message: cannot happen, but never crash
+            await self._error("Your message was not sent. Please try again.", client_id)
+            return
         if result.created and not outcome.needs_choice:
             # Encoded once here, not once per recipient.
             payload = {"type": "message", "id": message.pk, "mine": False, "html": html}

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kinwell.accounts.roles import has_role
-from kinwell.core.ratelimit import count as rate_count
+from kinwell.core.ratelimit import count_many as rate_count_many
 from kinwell.core.ratelimit import hit
 from kinwell.core.services import audit_record, notification_send
 from kinwell.safety import spaces
@@ -313,7 +313,7 @@ def posting_check(*, user: Any, kind: str = "post") -> str:
 
 def posting_check_many(*, authors: list[Any], kind: str = "post") -> list[str]:
     """`posting_check` for a batch of attempts in order (one author may appear many
-    times): one query for moderators' pauses and one count per author and window."""
+    times): one query for moderators' pauses and one cache round trip per window."""
     from kinwell.safety.selectors import posting_paused_until_many
 
     paused = posting_paused_until_many(user_ids={a.pk for a in authors})
@@ -334,13 +334,17 @@ def posting_check_many(*, authors: list[Any], kind: str = "post") -> list[str]:
         if kind == "chat"
         else ((POSTS_PER_MINUTE, 60, "minute"), (POSTS_PER_HOUR, 3600, "hour"))
     )
-    for author_id, indexes in positions.items():
-        for limit, window, words in limits:
-            if not indexes:
-                break
-            total, wait = rate_count(
-                key=f"{kind}:{window}:{author_id}", window_seconds=window, amount=len(indexes)
-            )
+    # One cache round trip per window for the whole batch: the minute first, then the hour
+    # for the attempts the minute allowed (as one attempt at a time would count them).
+    for limit, window, words in limits:
+        authors_now = [a for a, indexes in positions.items() if indexes]
+        if not authors_now:
+            break
+        counted = rate_count_many(
+            [(f"{kind}:{window}:{a}", window, len(positions[a])) for a in authors_now]
+        )
+        for author_id, (total, wait) in zip(authors_now, counted, strict=True):
+            indexes = positions[author_id]
             # The n-th attempt of this batch is attempt (total - len + n) in the window.
             first = total - len(indexes) + 1
             allowed = []
@@ -352,7 +356,7 @@ def posting_check_many(*, authors: list[Any], kind: str = "post") -> list[str]:
                         f"You have posted {limit} times in the last {words}. Take a breath; you "
                         f"can post again in {wait} second{'s' if wait != 1 else ''}."
                     )
-            indexes = allowed
+            positions[author_id] = allowed
     return reasons
 
 
