@@ -6,7 +6,9 @@ Prints the median / p90 / p99 latency of ``screen_text`` per message after warm-
 evaluation texts repeated to at least ``--calls`` calls), the module's import time (in a
 fresh interpreter), then precision / recall / F1 per level and the confusion matrix on the
 evaluation set (``kinwell/safety/evaluation/eval.jsonl``) and on the development set, with
-ratios against the targets: median <= 1 ms, urgent recall >= 0.95.
+ratios against the targets: median <= 1 ms, urgent recall >= 0.95; and, on the short chat
+check set (``kinwell/safety/evaluation/short_chat.jsonl``), the false-alarm rate on ordinary
+short messages and the recall on short risky ones.
 
 Only aggregate numbers and ids are printed, never evaluation texts: that set is for
 evaluation only (see its README).
@@ -31,6 +33,7 @@ from kinwell.safety.train_screening import LEVELS, load_jsonl, report  # noqa: E
 
 EVAL = ROOT / "kinwell/safety/evaluation/eval.jsonl"
 DEV = ROOT / "kinwell/safety/training/dev.jsonl"
+SHORT = ROOT / "kinwell/safety/evaluation/short_chat.jsonl"
 TARGET_MEDIAN_MS = 1.0
 TARGET_URGENT_RECALL = 0.95
 
@@ -138,6 +141,42 @@ def quality(name: str, path: Path) -> dict[str, object] | None:
     return r
 
 
+def short_chat(path: Path) -> dict[str, float] | None:
+    """False alarms on ordinary short chat (an urgent one holds the message) and recall."""
+    if not path.exists():
+        print(f"\nshort chat: {path} missing")
+        return None
+    rows = load_jsonl(path)
+    pred = [screening.screen_text(r["text"]).level for r in rows]
+    pairs = list(zip((r["level"] for r in rows), pred, strict=True))
+    benign = [p for g, p in pairs if g == "none"]
+    risky = [(g, p) for g, p in pairs if g != "none"]
+    urgent = [p for g, p in risky if g == "urgent"]
+    concern = [p for g, p in risky if g == "concern"]
+    out = {
+        "false_alarm": sum(p != "none" for p in benign) / max(1, len(benign)),
+        "false_urgent": sum(p == "urgent" for p in benign) / max(1, len(benign)),
+        "risky_flagged": sum(p != "none" for _, p in risky) / max(1, len(risky)),
+        "urgent_recall": sum(p == "urgent" for p in urgent) / max(1, len(urgent)),
+        "concern_recall": sum(p == "concern" for p in concern) / max(1, len(concern)),
+    }
+    print(f"\n== short chat check set ({path.relative_to(ROOT)}, n={len(rows)}) ==")
+    print(
+        f"ordinary (n={len(benign)}): false alarm {out['false_alarm']:.3f}, "
+        f"false urgent {out['false_urgent']:.3f}"
+    )
+    print(
+        f"risky (n={len(risky)}): flagged {out['risky_flagged']:.3f}; "
+        f"urgent recall {out['urgent_recall']:.3f} (n={len(urgent)}), "
+        f"concern recall {out['concern_recall']:.3f} (n={len(concern)})"
+    )
+    missed = [
+        r["id"] for r, p in zip(rows, pred, strict=True) if r["level"] == "urgent" and p == "none"
+    ]
+    print(f"urgent scored none: {len(missed)} {' '.join(missed)}")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=5000)
@@ -171,6 +210,7 @@ def main() -> int:
     if not args.no_eval:
         quality("evaluation set", EVAL)
     quality("development set (thresholds were tuned here)", DEV)
+    short_chat(SHORT)
     return 0
 
 
