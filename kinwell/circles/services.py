@@ -159,6 +159,7 @@ def circles_match(
         return matching.MatchResult((), (), ())
     by_user = {str(r.user_id): r for r in requests}
     pool = []
+    skipped: list[str] = []
     # Someone who left a circle (or was removed) is not placed with its people again.
     left: dict[int, set[int]] = {}
     ended = Membership.objects.filter(
@@ -175,17 +176,23 @@ def circles_match(
             | blocked_ids_for(user=r.user)
             | (left.get(r.user_id, set()) - {r.user_id})
         )
-        pool.append(
-            matching.Request(
-                id=str(r.user_id),
-                focus=r.focus,
-                language=r.language,
-                utc_offset=r.utc_offset,
-                slots=frozenset(r.slots),
-                stage=r.stage,
-                exclude=frozenset(str(i) for i in named),
+        try:
+            pool.append(
+                matching.Request(
+                    id=str(r.user_id),
+                    focus=r.focus,
+                    language=r.language,
+                    utc_offset=r.utc_offset,
+                    slots=frozenset(r.slots),
+                    stage=r.stage,
+                    exclude=frozenset(str(i) for i in named),
+                )
             )
-        )
+        except matching.MatchInputError as exc:
+            # A request the join form could not have stored (edited by hand, say) waits
+            # and is reported; it never stops everyone else being matched.
+            logger.warning("join request left waiting: %s", exc)
+            skipped.append(str(r.user_id))
     partitions = {(r.focus, r.language) for r in requests}
     existing = []
     for circle in Circle.objects.filter(is_open=True).prefetch_related("memberships__user"):
@@ -227,6 +234,10 @@ def circles_match(
         taken.add(circle.name)
         Agreement.objects.create(circle=circle, version=1, text=default_agreements())
         _seat(circle, [by_user[i] for i in new.members], now)
+    if skipped:
+        return matching.MatchResult(
+            result.additions, result.circles, result.unmatched + tuple(skipped)
+        )
     return result
 
 

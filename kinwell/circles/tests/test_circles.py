@@ -668,3 +668,18 @@ def test_facilitator_text_is_screened_too(member, screen_as):
         "circle_agreements",
         "circle_meeting",
     }
+
+
+def test_a_stored_request_without_slots_waits_and_does_not_stop_matching():
+    # The join form cannot store this; a hand-edited row must not break the moderator's run.
+    broken = UserFactory()
+    JoinRequest.objects.create(
+        user=broken, focus="grief", language="en", slots=[], stage="middle", utc_offset=0
+    )
+    for _ in range(5):
+        ask(UserFactory())
+    moderator = UserFactory(roles=["moderator"])
+    response = client_for(moderator).post(reverse("circles:matching"), follow=True)
+    assert response.status_code == 200
+    assert "Placed 5 people" in response.content.decode()
+    assert JoinRequest.objects.get(user=broken).status == JoinRequest.Status.WAITING
