@@ -94,7 +94,7 @@ def _store_batch(drafts: list[services.ChatDraft]) -> list[tuple[services.ChatRe
         html = help_html = ""
         message = result.message
         if message is not None:
-            html = services.render_message(message)
+            html = services.render_live_message(message)
             if result.outcome.shows_help:
                 help_html = render_to_string(
                     "circles/_chat_help.html",
@@ -167,7 +167,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
             data = json.loads(text_data or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: deeply nested JSON
             await self._error("That message could not be read. Please try again.")
             return
         if not isinstance(data, dict) or data.get("type") != "send":
@@ -202,15 +202,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if result.created and not outcome.needs_choice:
             # Encoded once here, not once per recipient.
             payload = {"type": "message", "id": message.pk, "mine": False, "html": html}
-            await self.channel_layer.group_send(
-                self.group,
-                {
-                    "type": "chat.message",
-                    "author_id": self.user.pk,
-                    "text": json.dumps(payload),
-                    "text_mine": json.dumps({**payload, "mine": True}),
-                },
-            )
+            try:
+                await self.channel_layer.group_send(
+                    self.group,
+                    {
+                        "type": "chat.message",
+                        "author_id": self.user.pk,
+                        "text": json.dumps(payload),
+                        "text_mine": json.dumps({**payload, "mine": True}),
+                    },
+                )
+            except Exception:
+                # The message is stored (the circle sees it when the page reloads); a
+                # broken broadcast (Redis down) must not cost the writer their ack.
+                logger.exception("chat broadcast failed for circle %s", self.circle_id)
         reply: dict[str, Any] = {"type": "ack", "client_id": client_id, "id": message.pk}
         if help_html:
             reply["help"] = help_html
