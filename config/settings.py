@@ -87,18 +87,46 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+# KINWELL_SECURE=1 is the operator saying "TLS terminates in front of Kinwell" (nginx or a
+# load balancer that sets X-Forwarded-Proto). Only then may browsers be told to insist on
+# https: turning these on without TLS would lock everyone out.
 SECURE = env_bool("KINWELL_SECURE")
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE
 SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
+# Subdomains and the preload flag follow KINWELL_SECURE; an operator with subdomains not
+# (yet) on https turns them off, and `check --deploy` then rightly warns.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE and env_bool("KINWELL_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = SECURE and env_bool("KINWELL_HSTS_PRELOAD", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Two weeks from the last change to the session, then sign in again: long enough not to
+# sign members out between weekly circle meetings, short enough that a forgotten shared
+# device does not stay signed in for good.
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page uses are switched off (kinwell/core/middleware.py sends it).
+PERMISSIONS_POLICY: list[tuple[str, list[str]]] = [
+    (feature, [])
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -130,6 +158,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kinwell.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -232,19 +261,32 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
 
 if REDIS_URL:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    # After Redis restarts, every pooled connection is dead; redis-py's default is to
+    # raise on the first use of each (a lost chat broadcast, a failed page). Retrying once
+    # on a fresh connection hides the restart; a Redis that is really down still fails
+    # at once (connection refused), and within 2 s if it does not answer at all.
+    _redis_options: dict[str, object] = {
+        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+        "socket_connect_timeout": 2,
+    }
     # The pub/sub layer delivered every message in our fan-out test; the classic
     # Redis layer dropped 42 % (shared/reference/performance-baselines.md).
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, **_redis_options}]},
         }
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Misses and skipped writes while Redis is down, never errors (core/cache.py).
+            "BACKEND": "kinwell.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kinwell",
+            "OPTIONS": {**_redis_options, "socket_timeout": 2},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

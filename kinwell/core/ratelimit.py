@@ -5,6 +5,8 @@ import time
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
+from kinwell.core.cache import UNREACHABLE, warn_unreachable
+
 
 def count_many(items: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
     """Count actions for several (key, window seconds, amount) at once; return, for each,
@@ -26,7 +28,12 @@ def count_many(items: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
             full_key = backend.make_and_validate_key(cache_key)
             pipe.incrby(full_key, amount)
             pipe.expire(full_key, window_seconds + 5, nx=True)
-        replies = pipe.execute()
+        try:
+            replies = pipe.execute()
+        except UNREACHABLE:
+            # Fail open: a member in crisis must never be stopped by our Redis being down.
+            warn_unreachable("rate limit")
+            return [(0, wait) for _k, wait in keys]
         return [(int(replies[2 * i]), wait) for i, (_k, wait) in enumerate(keys)]
     totals = []
     for (cache_key, wait), (_key, window_seconds, amount) in zip(keys, items, strict=True):

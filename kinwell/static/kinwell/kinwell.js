@@ -16,23 +16,31 @@
 
   // A WebSocket that reconnects with backoff and never blocks the page. Messages are
   // HTML rendered (and escaped) by Django templates. 44xx closes mean "not allowed": stop.
+  // The wait doubles from 1 s to 30 s, each one spread by up to half again at random, so
+  // that a whole room does not knock at the same instant when the server comes back.
   function reconnecting(path, onMessage, hooks) {
     var base = document.body.dataset.wsUrl;
     hooks = hooks || {};
     var handle = { socket: null };
     if (!base || !("WebSocket" in window)) return handle;
     var delay = 1000;
+    var dropped = false;
     function open() {
       var socket = new WebSocket(base.replace(/\/$/, "") + path);
       handle.socket = socket;
-      socket.onopen = function () { delay = 1000; if (hooks.onOpen) hooks.onOpen(); };
+      socket.onopen = function () {
+        delay = 1000;
+        if (hooks.onOpen) hooks.onOpen(dropped);
+        dropped = false;
+      };
       socket.onmessage = function (event) { onMessage(event.data); };
       socket.onclose = function (event) {
         handle.socket = null;
         var final = event.code >= 4400 && event.code < 4500;
         if (hooks.onClose) hooks.onClose(event.code, final);
         if (final) return;
-        setTimeout(open, delay);
+        dropped = true;
+        setTimeout(open, delay + Math.floor(Math.random() * delay / 2));
         delay = Math.min(delay * 2, 30000);
       };
     }
@@ -88,11 +96,20 @@
         form.hidden = true;
       }
     }, {
-      onOpen: function () { say("Live chat is on."); },
+      onOpen: function (reopened) {
+        // Messages that were on their way when the connection dropped go again with the
+        // same id: the server keeps one copy and acknowledges it.
+        Object.keys(pending).forEach(function (id) {
+          chat.socket.send(JSON.stringify({ type: "send", body: pending[id], client_id: id }));
+        });
+        say(reopened
+          ? "Live chat is back. Reload the page to see anything said while it was away."
+          : "Live chat is on.");
+      },
       onClose: function (code, final) {
         if (code === 4403) say("You can no longer post in this chat.");
         else if (code === 4401) say("Sign in again to chat.");
-        else if (!final) say("Chat is reconnecting. Messages you send will be posted with the page form.");
+        else if (!final) say("Chat is reconnecting… Messages you send meanwhile are posted with the page form.");
       }
     });
     form.addEventListener("submit", function (event) {

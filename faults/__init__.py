@@ -1,0 +1,1 @@
+"""Fault checks: `make faults` (or `.venv/bin/python -m faults.run`). See faults/run.py."""
