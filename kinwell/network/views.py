@@ -221,7 +221,8 @@ def person_attachment(request: HttpRequest, person_id: int) -> HttpResponse:
     instrument = get_instrument(attachment.INSTRUMENT)
     if instrument is None:
         return _problem(request, "This questionnaire is not available here.", status=404)
-    form = InstrumentForm(instrument, request.POST or None)
+    # Bound on every POST: an empty one (no answer chosen) must show the errors, not 500.
+    form = InstrumentForm(instrument, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         valid = form.is_valid()
         # Every unanswered question is marked at once, not one problem at a time.

@@ -112,3 +112,11 @@ def test_sign_out_needs_post(member_client):
     assert member_client.get(reverse("accounts:sign_out")).status_code == 405
     member_client.post(reverse("accounts:sign_out"))
     assert member_client.get(reverse("core:home")).status_code == 302
+
+
+def test_next_that_is_not_a_path_goes_home(member, client, member_client):
+    # redirect() takes a bare word for a URL name: "?next=-5" was a 500 (found by fuzzing).
+    signed_in = member_client.get(reverse("accounts:sign_in") + "?next=-5")
+    assert signed_in.status_code == 302 and signed_in["Location"] == reverse("core:home")
+    response = sign_in(client, member.email, next="accounts:delete")
+    assert response.status_code == 302 and response["Location"] == reverse("core:home")

@@ -117,6 +117,20 @@ async def test_bad_frames_get_a_clear_error_and_the_chat_keeps_working():
     await a.disconnect()
 
 
+async def test_deeply_nested_json_gets_an_error_not_a_crash():
+    # json.loads raises RecursionError (not ValueError) past ~1,000 levels; the consumer
+    # crashed and the socket closed (found by fuzzing).
+    alice = await sync_to_async(UserFactory)()
+    circle = await circle_of(alice)
+    a, _, _ = await connect(alice, circle.pk)
+    await a.send_to(text_data="[" * 100_000 + "]" * 100_000)
+    assert (await receive(a))["type"] == "error"
+    await a.send_to(text_data=json.dumps({"type": "send", "body": "still here", "client_id": "ok"}))
+    types = {(await receive(a))["type"], (await receive(a))["type"]}
+    assert types == {"ack", "message"}
+    await a.disconnect()
+
+
 async def test_a_member_removed_mid_chat_is_closed_and_their_messages_stay():
     alice, bob = await sync_to_async(UserFactory)(), await sync_to_async(UserFactory)()
     facilitator = await sync_to_async(UserFactory)(roles=["facilitator"])

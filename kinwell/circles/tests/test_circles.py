@@ -262,6 +262,17 @@ def test_post_reply_and_i_see_you(member, other_member):
     assert not Acknowledgement.objects.exists()
 
 
+def test_i_see_you_with_a_next_that_is_not_a_path_goes_to_the_circles_page(member, other_member):
+    # redirect() takes a bare word for a URL name: "-5" was a 500 (found by fuzzing).
+    circle = make_circle(members=[member, other_member])
+    post, _ = services.post_create(author=member, circle_id=circle.pk, body="mine")
+    for target in ("-5", "circles:leave", "javascript:alert(1)"):
+        response = client_for(other_member).post(
+            reverse("circles:ack", args=["post", post.pk]), {"next": target}
+        )
+        assert response.status_code == 302 and response["Location"] == reverse("circles:index")
+
+
 def test_acknowledging_your_own_post_is_refused(member):
     circle = make_circle(members=[member])
     post, _ = services.post_create(author=member, circle_id=circle.pk, body="mine")

@@ -277,6 +277,13 @@ def test_settings_goes_back_only_to_this_site(member_client):
     assert away["Location"] == reverse("coach:settings")
 
 
+def test_settings_next_that_is_not_a_path_is_ignored(member_client):
+    # redirect() takes a bare word for a URL name: "-5" was a 500 (found by fuzzing).
+    for target in ("-5", "accounts:delete"):
+        response = member_client.post(reverse("coach:settings"), {"enabled": "off", "next": target})
+        assert response["Location"] == reverse("coach:settings")
+
+
 def test_turning_off_from_the_box_returns_a_note_and_keeps_the_page(member, member_client):
     response = member_client.post(
         reverse("coach:settings"), {"enabled": "off"}, HTTP_X_COACH_REQUEST="1"

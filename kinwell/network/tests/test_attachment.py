@@ -140,3 +140,13 @@ def test_the_ecr_rs_is_only_taken_about_a_person(member_client, member, other_me
             person=theirs,
         )
     assert not AssessmentResponse.objects.exists()
+
+
+@pytest.mark.django_db
+def test_posting_the_questions_with_no_answer_at_all_asks_for_them(member, member_client):
+    # An empty POST left the form unbound and the view crashed with a 500 (found by fuzzing).
+    person = add_person(member)
+    response = member_client.post(reverse("network:person_attachment", args=[person.pk]), {})
+    assert response.status_code == 200
+    assert "Please choose an answer to this question." in response.content.decode()
+    assert not AssessmentResponse.objects.filter(user=member).exists()
