@@ -173,8 +173,8 @@ async def scenario(report: h.Report, redis: list[Any], redis_port: int, root: Pa
         if idle_open:
             report.note(
                 "sockets that stay quiet during a Redis outage stay open and are not told "
-                "(the consumer only learns of it when it sends); they miss nothing because "
-                "every write is refused meanwhile, and receive again once Redis is back"
+                "(the consumer only learns of it when it sends); lines stored meanwhile "
+                "are not pushed to them live and show when the page is next loaded"
             )
 
         # A new socket during the outage must not hang: refused or closed promptly.
