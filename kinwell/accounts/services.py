@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kinwell.accounts.consent import current_version
 from kinwell.accounts.models import ConsentRecord, MemberSession, User
-from kinwell.core.services import notification_send
+from kinwell.core.services import audit_record, notification_send
 
 RECOVERY_CODE_COUNT = 10
 
@@ -147,6 +147,15 @@ def totp_pending(*, user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
 
 
+def security_event(*, user: User, what: str, title: str = "", body: str = "") -> None:
+    """Record a change to how this account signs in (password, two-step sign-in, recovery
+    codes) in the member's access log, and tell them when `title` is given: a change they
+    did not make is then visible to them on the privacy page and in their notifications."""
+    audit_record(actor=None, subject=user, action="security", target=what)
+    if title:
+        notification_send(user=user, title=title, body=body, url="/account/security/")
+
+
 def two_factor_enabled(user: Any) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
@@ -168,11 +177,11 @@ def totp_confirm(*, user: User, token: str) -> list[str]:
     device.confirmed = True
     device.save()
     codes = recovery_codes_regenerate(user=user)
-    notification_send(
+    security_event(
         user=user,
+        what="two-step sign-in turned on",
         title="Two-step sign-in is on",
         body="Signing in now asks for a code from your authenticator app.",
-        url="/account/security/",
     )
     return codes
 
@@ -196,11 +205,11 @@ def two_factor_disable(*, user: User, password: str) -> None:
         raise ValidationError({"password": ["That password is not right."]})
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    notification_send(
+    security_event(
         user=user,
+        what="two-step sign-in turned off",
         title="Two-step sign-in is off",
         body="If you did not do this, change your password now.",
-        url="/account/security/",
     )
 
 
@@ -216,9 +225,19 @@ def two_factor_verify(*, user: User, token: str) -> bool:
     # other way round): each failure slows the next attempt on that device.
     if token.isdigit() and len(token) == 6:
         devices: list[Any] = list(TOTPDevice.objects.filter(user=user, confirmed=True))
-    else:
-        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
-    return any(device.verify_token(token) for device in devices)
+        return any(device.verify_token(token) for device in devices)
+    devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
+    if not any(device.verify_token(token) for device in devices):
+        return False
+    left = recovery_codes_left(user=user)
+    security_event(
+        user=user,
+        what="signed in with a recovery code",
+        title="You signed in with a recovery code",
+        body=f"{left} recovery code{'s' if left != 1 else ''} left. If this was not you, "
+        "change your password and make new recovery codes now.",
+    )
+    return True
 
 
 def two_factor_wait_seconds(*, user: User) -> int:

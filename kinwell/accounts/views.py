@@ -1,6 +1,7 @@
 import base64
 import io
 import time
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -30,7 +31,7 @@ from kinwell.accounts.models import User
 from kinwell.core import privacy
 from kinwell.core.export import member_export_json
 from kinwell.core.forms import apply_validation_error
-from kinwell.core.services import notification_send
+from kinwell.core.selectors import security_events_for
 
 PENDING_KEY = "kinwell_2fa_pending"
 PENDING_SECONDS = 300
@@ -169,11 +170,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
-        notification_send(
+        services.security_event(
             user=user,
+            what="password changed",
             title="Your password was changed",
             body="If this was not you, reset your password now and turn on two-step sign-in.",
-            url=reverse("accounts:security"),
         )
         messages.success(request, "Your password is changed. Other devices are signed out.")
         return redirect("accounts:security")
@@ -189,6 +190,7 @@ def security(request: HttpRequest) -> HttpResponse:
         {
             "two_factor": services.two_factor_enabled(user),
             "codes_left": services.recovery_codes_left(user=user),
+            "security_events": security_events_for(user=user),
         },
     )
 
@@ -253,6 +255,12 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Turn on two-step sign-in first.")
         return redirect("accounts:security")
     codes = services.recovery_codes_regenerate(user=user)
+    services.security_event(
+        user=user,
+        what="new recovery codes made",
+        title="You made new recovery codes",
+        body="The old ones no longer work. If this was not you, change your password now.",
+    )
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "new": False})
 
 
@@ -320,3 +328,14 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.security_event(
+            user=form.user,
+            what="password reset by email link",
+            title="Your password was reset",
+            body="It was reset with a link sent to your email. If this was not you, reset it "
+            "again now and turn on two-step sign-in.",
+        )
+        return response

@@ -7,8 +7,14 @@ from kinwell.core.models import AuditEvent, Notification
 
 
 def audit_events_about(*, user: Any, limit: int = 50) -> QuerySet[AuditEvent]:
-    """The access log a member sees about their own data."""
-    return AuditEvent.objects.filter(subject=user)[:limit]
+    """The access log a member sees about their own data (sign-in changes are listed on
+    the security page instead: nobody looked at anything)."""
+    return AuditEvent.objects.filter(subject=user).exclude(action="security")[:limit]
+
+
+def security_events_for(*, user: Any, limit: int = 20) -> QuerySet[AuditEvent]:
+    """Changes to how this account signs in, newest first (see `accounts.security_event`)."""
+    return AuditEvent.objects.filter(subject=user, action="security").order_by("-pk")[:limit]
 
 
 def notifications_for(*, user: Any, limit: int = 10) -> list[Notification]:

@@ -106,3 +106,60 @@ def test_reset_for_unknown_email_reveals_nothing(client):
     response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.test"})
     assert response.status_code == 302
     assert len(mail.outbox) == 0
+
+
+# --- Every change to how an account signs in is on the member's own record -------------
+
+
+def _security_trail(member) -> list[str]:
+    from kinwell.core.models import AuditEvent
+
+    return list(
+        AuditEvent.objects.filter(subject=member, action="security")
+        .order_by("pk")
+        .values_list("target", flat=True)
+    )
+
+
+def test_sign_in_changes_are_recorded_and_told_to_the_member(member_client, member):
+    member_client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another long passphrase",
+            "new_password2": "another long passphrase",
+        },
+    )
+    member.refresh_from_db()
+    device = services.totp_begin(user=member)
+    services.totp_confirm(user=member, token=f"{totp(device.bin_key):06d}")
+    member_client.post(reverse("accounts:recovery_codes_new"))
+    code = services.recovery_codes_regenerate(user=member)[0]
+    assert services.two_factor_verify(user=member, token=code)
+    assert not services.two_factor_verify(user=member, token=code)  # used up: no record
+    services.two_factor_disable(user=member, password="another long passphrase")
+    assert _security_trail(member) == [
+        "password changed",
+        "two-step sign-in turned on",
+        "new recovery codes made",
+        "signed in with a recovery code",
+        "two-step sign-in turned off",
+    ]
+    titles = set(Notification.objects.filter(user=member).values_list("title", flat=True))
+    assert {"You made new recovery codes", "You signed in with a recovery code"} <= titles
+    page = member_client.get(reverse("accounts:security")).content.decode()
+    assert "Signed in with a recovery code" in page
+    # Not "someone looked at your data": the privacy page's access log leaves these out.
+    privacy = member_client.get(reverse("core:privacy")).content.decode()
+    assert "signed in with a recovery code" not in privacy
+
+
+def test_a_password_reset_by_email_is_recorded_and_told(client, member):
+    link = _reset_link(client, member.email)
+    page = client.get(link, follow=True)
+    client.post(
+        page.redirect_chain[-1][0],
+        {"new_password1": "fresh start passphrase", "new_password2": "fresh start passphrase"},
+    )
+    assert _security_trail(member) == ["password reset by email link"]
+    assert Notification.objects.filter(user=member, title="Your password was reset").exists()
