@@ -45,7 +45,7 @@ def test_a_person_from_someone_elses_map_is_a_form_error_and_nothing_is_saved(
     member_client, member, other_member
 ):
     mine = add_person(member, "Sam")
-    theirs = add_person(other_member, "Kit")
+    theirs = add_person(other_member, "Kit-Lane")
     response = member_client.post(
         reverse("checkins:today"), {**ANSWERS, "connections": [mine.pk, theirs.pk]}
     )
@@ -53,7 +53,7 @@ def test_a_person_from_someone_elses_map_is_a_form_error_and_nothing_is_saved(
     assert "Choose people from your own map." in " ".join(
         response.context["form"].errors["connections"]
     )
-    assert "Kit" not in response.content.decode()
+    assert "Kit-Lane" not in response.content.decode()
     assert not CheckIn.objects.exists()
     assert not Contact.objects.exists()
 
