@@ -211,6 +211,12 @@ def _database() -> dict[str, object]:
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                     "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+                    # Tests share one in-memory database between the browser tests' page
+                    # and socket server threads (shared cache), where a reader's table lock
+                    # fails a writer at once ("database table is locked") instead of
+                    # waiting; readers that take no table locks avoid that. Only shared
+                    # cache reads this pragma, so files (and production) are unaffected.
+                    + (" PRAGMA read_uncommitted=1;" if TESTING else "")
                 ),
             },
             "TEST": {"NAME": env_str("KINWELL_TEST_SQLITE") or None},
