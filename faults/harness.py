@@ -206,11 +206,11 @@ def children(pid: int) -> list[int]:
 
 def descendants(pid: int) -> list[int]:
     out: list[int] = []
-    todo = [pid]
-    while todo:
-        for child in children(todo.pop()):
+    to_visit = [pid]
+    while to_visit:
+        for child in children(to_visit.pop()):
             out.append(child)
-            todo.append(child)
+            to_visit.append(child)
     return out
 
 

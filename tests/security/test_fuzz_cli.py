@@ -43,9 +43,9 @@ def subcommands(parser: argparse.ArgumentParser | None = None) -> list[tuple[str
 def run(argv: list[str], stdin: bytes = b"") -> tuple[int, str, str]:
     """kinwell.cli.main in this process: (exit status, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
-    fake_stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
+    piped_stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
     old_stdin = sys.stdin
-    sys.stdin = fake_stdin
+    sys.stdin = piped_stdin
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
